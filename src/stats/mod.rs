@@ -1,0 +1,5 @@
+use crate::app::Routes;
+
+pub fn routes(r: Routes) -> Routes {
+    r
+}

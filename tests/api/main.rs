@@ -1,0 +1,4 @@
+//! One integration-test binary against real PostgreSQL (and Redis where a test says so).
+
+mod auth;
+mod helpers;
