@@ -28,6 +28,8 @@ pub struct Config {
     pub public_url: String,
     pub event_retention: Duration,
     pub demo_data: bool,
+    /// The restaurant's time zone (IANA name): "today" on the dashboard is its local day.
+    pub timezone: String,
 }
 
 /// Secrets are never printed.
@@ -207,6 +209,7 @@ impl Config {
                 .to_string(),
             event_retention: Duration::from_secs(retention_days * 86_400),
             demo_data,
+            timezone: get("RESTAURANT_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()),
         })
     }
 

@@ -17,6 +17,16 @@ use crate::{
 pub async fn prepare(cfg: Config) -> anyhow::Result<AppState> {
     let pool = db::connect(&cfg).await?;
     db::migrate(&pool).await?;
+    sqlx::query("SELECT now() AT TIME ZONE $1")
+        .bind(&cfg.timezone)
+        .execute(&pool)
+        .await
+        .with_context(|| {
+            format!(
+                "RESTAURANT_TIMEZONE: '{}' is not a time zone PostgreSQL knows",
+                cfg.timezone
+            )
+        })?;
     if cfg.demo_data {
         db::load_demo_data(&pool).await?;
     }

@@ -5,7 +5,9 @@ use axum::response::IntoResponse;
 use crate::app::Routes;
 
 #[derive(Clone, Default)]
-pub struct Hub;
+pub struct Hub {
+    _private: (),
+}
 
 pub fn routes(r: Routes) -> Routes {
     r

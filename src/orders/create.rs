@@ -1,0 +1,270 @@
+//! `POST /orders`: a new order for a table or takeaway, fired at once except held courses.
+//! With an `Idempotency-Key` header a retried POST returns the first answer and creates nothing.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    items::{self, NewItem},
+    model::{load_order, load_ticket},
+    publish::{order_event, ticket_event},
+    state,
+};
+use crate::{
+    app::AppState,
+    auth::{policy, AuthUser, Role},
+    error::{Error, Result},
+    events,
+    floor::{self, table_event},
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    table_id: Option<i32>,
+    order_type: Option<String>,
+    covers: Option<i32>,
+    #[serde(default)]
+    notes: String,
+    items: Vec<NewItem>,
+    /// Courses to hold (fire later with `POST /orders/{id}/fire`); the rest fire now.
+    #[serde(default)]
+    hold_courses: Vec<i32>,
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    user.require(policy::TAKE_ORDERS)?;
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(Error::UnsupportedMedia(
+            "Send the body as JSON with 'Content-Type: application/json'.".into(),
+        ));
+    }
+    let req: NewOrder = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            Error::Validation {
+                code: "invalid_body",
+                message: format!("The body has a wrong or missing field: {e}"),
+                details: Value::Null,
+            }
+        } else {
+            Error::BadRequest("malformed_json", format!("The body is not valid JSON: {e}"))
+        }
+    })?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| (1..=200).contains(&k.len()))
+                .ok_or_else(|| {
+                    Error::BadRequest(
+                        "invalid_idempotency_key",
+                        "Idempotency-Key must be 1-200 visible characters (a UUID is ideal)."
+                            .into(),
+                    )
+                })?
+                .to_string(),
+        ),
+    };
+    items::validate(&req.items, &req.hold_courses)?;
+    if req.notes.chars().count() > 500 {
+        return Err(Error::validation(
+            "notes",
+            "Notes are 500 characters at most.",
+        ));
+    }
+    let order_type = match (req.order_type.as_deref(), req.table_id) {
+        (None, Some(_)) | (Some("dine_in"), Some(_)) => "dine_in",
+        (None, None) | (Some("takeaway"), None) => "takeaway",
+        (Some("dine_in"), None) => {
+            return Err(Error::validation(
+                "table_id",
+                "A dine-in order needs a table_id.",
+            ))
+        }
+        (Some("takeaway"), Some(_)) => {
+            return Err(Error::validation(
+                "table_id",
+                "A takeaway order has no table_id.",
+            ))
+        }
+        (Some(_), _) => {
+            return Err(Error::validation(
+                "order_type",
+                "order_type is 'dine_in' or 'takeaway'.",
+            ))
+        }
+    };
+    if req.covers.is_some_and(|c| !(1..=100).contains(&c)) {
+        return Err(Error::validation("covers", "Covers (guests) is 1 to 100."));
+    }
+
+    let mut tx = st.db.begin().await?;
+    if let Some(k) = &key {
+        let fresh: Option<i32> = sqlx::query_scalar(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, md5($3))
+             ON CONFLICT DO NOTHING RETURNING 1",
+        )
+        .bind(user.id)
+        .bind(k)
+        .bind(&body[..])
+        .fetch_optional(&mut *tx)
+        .await?;
+        if fresh.is_none() {
+            // The first request with this key committed (we waited on its row): replay its answer.
+            tx.rollback().await?;
+            return replay(&st, user.id, k, &body).await;
+        }
+    }
+
+    // The table: free (seat it now) or seated without an open order.
+    let (table, waiter_id, covers) = match req.table_id {
+        Some(tid) => {
+            let t = floor::tables::lock(&mut tx, tid)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound(_) => {
+                        Error::validation("table_id", "There is no table with that id.")
+                    }
+                    e => e,
+                })?;
+            if t.current_order_id.is_some() && t.status != "paid" && t.status != "free" {
+                return Err(Error::conflict(
+                    "table_has_open_order",
+                    format!(
+                        "Table {} already has an open order; add items to it instead.",
+                        t.label
+                    ),
+                    json!({ "current": t }),
+                ));
+            }
+            if !matches!(t.status.as_str(), "free" | "seated") {
+                return Err(Error::conflict(
+                    "invalid_transition",
+                    format!(
+                        "Table {} is {}; clear it before a new order.",
+                        t.label,
+                        t.status.replace('_', " ")
+                    ),
+                    json!({ "current": t }),
+                ));
+            }
+            let waiter = t
+                .waiter_id
+                .filter(|_| user.role != Role::Waiter)
+                .unwrap_or(user.id);
+            let covers = req.covers.or(t.covers).unwrap_or(1);
+            (Some(t), waiter, covers)
+        }
+        None => (None, user.id, req.covers.unwrap_or(1)),
+    };
+
+    let order_id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (table_id, order_type, waiter_id, covers, notes, tax_rate_bp, service_rate_bp)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(req.table_id)
+    .bind(order_type)
+    .bind(waiter_id)
+    .bind(covers)
+    .bind(req.notes.trim())
+    .bind(st.config.tax_rate_bp)
+    .bind(if order_type == "takeaway" { 0 } else { st.config.service_rate_bp })
+    .fetch_one(&mut *tx)
+    .await?;
+    items::insert(&mut tx, order_id, &req.items, false).await?;
+    let fire_courses: Vec<i32> = (1..=9).filter(|c| !req.hold_courses.contains(c)).collect();
+    let tickets = items::fire(&mut tx, order_id, Some(&fire_courses), None).await?;
+    state::touch(&mut tx, order_id).await?;
+    // The new order starts at version 1.
+    sqlx::query("UPDATE orders SET version = 1 WHERE id = $1")
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+
+    let mut evs = Vec::new();
+    if let Some(t) = &table {
+        sqlx::query(
+            "UPDATE dining_tables SET status = 'ordered', current_order_id = $2, covers = $3,
+                waiter_id = $4, seated_at = COALESCE(seated_at, now()), status_changed_at = now()
+             WHERE id = $1",
+        )
+        .bind(t.id)
+        .bind(order_id)
+        .bind(covers)
+        .bind(waiter_id)
+        .execute(&mut *tx)
+        .await?;
+        evs.push(table_event(&floor::tables::fetch(&mut *tx, t.id).await?));
+    }
+    let order = load_order(&mut tx, order_id).await?;
+    evs.insert(0, order_event("order.created", &order));
+    for tid in tickets {
+        evs.push(ticket_event(
+            "ticket.fired",
+            &load_ticket(&mut tx, tid).await?,
+        ));
+    }
+    let body_out = json!({ "success": true, "message": "Order created", "data": order });
+    if let Some(k) = &key {
+        sqlx::query("UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE user_id = $1 AND key = $2")
+            .bind(user.id)
+            .bind(k)
+            .bind(&body_out)
+            .execute(&mut *tx)
+            .await?;
+    }
+    events::append(&mut tx, Some(user.id), evs).await?;
+    tx.commit().await?;
+    tracing::info!(order_id, user_id = user.id, "order created");
+    Ok((StatusCode::CREATED, Json(body_out)).into_response())
+}
+
+async fn replay(st: &AppState, user_id: i32, key: &str, body: &[u8]) -> Result<Response> {
+    let row: Option<(bool, Option<i32>, Option<Value>)> = sqlx::query_as(
+        "SELECT request_hash = md5($3), status_code, response FROM idempotency_keys
+         WHERE user_id = $1 AND key = $2",
+    )
+    .bind(user_id)
+    .bind(key)
+    .bind(body)
+    .fetch_optional(&st.db)
+    .await?;
+    match row {
+        Some((false, _, _)) => Err(Error::Validation {
+            code: "idempotency_key_reused",
+            message: "This Idempotency-Key was already used for a different order; use a new key."
+                .into(),
+            details: Value::Null,
+        }),
+        Some((true, Some(code), Some(resp))) => {
+            let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::OK);
+            let mut r = (status, Json(resp)).into_response();
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(r)
+        }
+        _ => Err(Error::conflict(
+            "request_in_progress",
+            "The first request with this Idempotency-Key is still being processed; retry shortly.",
+            Value::Null,
+        )),
+    }
+}
