@@ -42,3 +42,219 @@ async fn login_me_and_bad_credentials() {
         .await;
     assert_eq!(r.status, 401);
 }
+
+/// The deployment guide's "Option B": a bcrypt hash inserted by hand logs in, and is
+/// replaced by an argon2id hash on that login.
+#[tokio::test]
+async fn hand_inserted_bcrypt_hash_logs_in_and_is_rehashed() {
+    let app = TestApp::spawn().await;
+    let hash = bcrypt::hash("Rahasia-2026", 10).unwrap();
+    assert!(hash.starts_with("$2b$"));
+    let hash_2a = hash.replacen("$2b$", "$2a$", 1);
+    sqlx::query(
+        "INSERT INTO users (username, password, full_name, role, email, is_active)
+         VALUES ('opsadmin', $1, 'Ops Admin', 'admin', 'ops@example.com', true)",
+    )
+    .bind(&hash_2a)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"opsadmin","password":"Rahasia-2026"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.data()["user"]["role"], "admin");
+    let stored: String =
+        sqlx::query_scalar("SELECT password FROM users WHERE username = 'opsadmin'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "rehashed: {stored}");
+    // and the new hash still logs in
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"opsadmin","password":"Rahasia-2026"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn inactive_users_cannot_log_in_and_their_tokens_stop_working() {
+    let mut app = TestApp::spawn().await;
+    let waiter_token = app.token("waiter").await;
+    let id = app.user_id("waiter").await;
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{id}"),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"waiter","password":"waiter123"})),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .req(Method::GET, "/auth/me", Some(&waiter_token), None)
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_refused_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let mut last = None;
+    for _ in 0..8 {
+        let r = app
+            .req(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({"username":"cashier","password":"guess"})),
+            )
+            .await;
+        last = Some(r);
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.code(), "rate_limited");
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    // Even the right password is refused while locked.
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"cashier","password":"cashier123"})),
+        )
+        .await;
+    assert_eq!(r.status, 429);
+}
+
+#[tokio::test]
+async fn change_own_password() {
+    let mut app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "bar",
+            "/auth/password",
+            json!({"current_password":"wrong","new_password":"Es-Teh-Manis-9"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = app
+        .post(
+            "bar",
+            "/auth/password",
+            json!({"current_password":"bar123","new_password":"Es-Teh-Manis-9"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"bar","password":"Es-Teh-Manis-9"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"bar","password":"bar123"})),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn admin_manages_users_but_never_locks_out_the_last_admin() {
+    let mut app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "admin",
+            "/admin/users",
+            json!({"username":"putu","password":"Putu-Pelayan-1","full_name":"Putu","role":"waiter","email":"putu@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.data()["role"], "waiter");
+    assert!(r.data().get("password").is_none());
+    let r = app
+        .req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"username":"putu","password":"Putu-Pelayan-1"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+
+    let r = app
+        .post(
+            "admin",
+            "/admin/users",
+            json!({"username":"putu","password":"Another-1x","full_name":"P2","role":"waiter"}),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "already_exists");
+    let r = app
+        .post(
+            "admin",
+            "/admin/users",
+            json!({"username":"x y","password":"Another-1x","full_name":"P2","role":"chef"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+
+    let r = app.get("admin", "/admin/users").await;
+    assert_eq!(r.status, 200);
+    assert!(r.data().as_array().unwrap().len() >= 8);
+
+    let admin_id = app.user_id("admin").await;
+    for body in [json!({"is_active": false}), json!({"role": "manager"})] {
+        let r = app
+            .patch("admin", &format!("/admin/users/{admin_id}"), body)
+            .await;
+        assert_eq!(r.status, 409, "{}", r.body);
+        assert_eq!(r.code(), "last_admin");
+    }
+    // With a second admin, the first may step down.
+    let putu = app.user_id("putu").await;
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{putu}"),
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{admin_id}"),
+            json!({"role": "manager"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

@@ -275,3 +275,75 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    pub async fn product_id(&self, name: &str) -> i32 {
+        sqlx::query_scalar("SELECT id FROM products WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or_else(|_| panic!("no product {name}"))
+    }
+
+    pub async fn table_id(&self, label: &str) -> i32 {
+        sqlx::query_scalar("SELECT id FROM dining_tables WHERE label = $1")
+            .bind(label)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Places a dine-in order at `table` as `user`: 2 × Wagyu (grill), 2 × Es Teh (bar),
+    /// and 1 × Es Teler (kitchen) in course 3, held.
+    pub async fn steak_order(&mut self, user: &str, table: &str) -> Value {
+        let body = serde_json::json!({
+            "table_id": self.table_id(table).await,
+            "covers": 2,
+            "items": [
+                {"product_id": self.product_id("Wagyu Sirloin 200g").await, "quantity": 2, "modifiers": ["medium rare"], "notes": "sauce on the side"},
+                {"product_id": self.product_id("Es Teh Manis").await, "quantity": 2},
+                {"product_id": self.product_id("Es Teler").await, "quantity": 1, "course": 3}
+            ],
+            "hold_courses": [3]
+        });
+        let r = self.post(user, "/orders", body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.data().clone()
+    }
+
+    /// The order's ticket for `station`, from its latest state.
+    pub async fn ticket_for(&mut self, order_id: i64, station: &str) -> i64 {
+        let r = self.get("manager", &format!("/orders/{order_id}")).await;
+        r.data()["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["station"] == station)
+            .unwrap_or_else(|| panic!("no {station} ticket in {}", r.body))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn table_status(&self, label: &str) -> String {
+        sqlx::query_scalar("SELECT status FROM dining_tables WHERE label = $1")
+            .bind(label)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// (seq, kind) of every event, in order.
+    pub async fn events(&self) -> Vec<(i64, String)> {
+        sqlx::query_as("SELECT seq, kind FROM events ORDER BY seq")
+            .fetch_all(&self.db)
+            .await
+            .unwrap()
+    }
+}
