@@ -96,11 +96,12 @@ pub fn router(state: AppState) -> Router {
     let api = api_routes()
         .router
         .route_layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
     let mut app = Router::new()
         .merge(api)
+        // Unknown API paths answer in the envelope even when the SPA fallback serves the rest.
+        .route("/api/{*rest}", routing::any(api_not_found))
         .route("/metrics", routing::get(crate::hub::metrics))
         .nest_service(
             "/uploads",
@@ -157,6 +158,10 @@ fn cors(cfg: &Config) -> CorsLayer {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(Duration::from_secs(600))
 }

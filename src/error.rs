@@ -22,7 +22,7 @@ pub enum Error {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0} not found")]
+    #[error("No {0} has that id.")]
     NotFound(&'static str),
     #[error("{message}")]
     Conflict {
@@ -34,7 +34,7 @@ pub enum Error {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMedia(String),
-    #[error("too many attempts; try again in {retry_after_secs} s")]
+    #[error("Too many failed attempts; try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is unavailable")]
     Unavailable,
@@ -162,14 +162,20 @@ pub fn on_unique(e: sqlx::Error, what: &'static str) -> Error {
         if db.is_unique_violation() {
             return Error::conflict(
                 "already_exists",
-                format!("{what} already exists"),
+                format!("That {what} already exists."),
                 json!({ "constraint": db.constraint() }),
             );
         }
         if db.is_foreign_key_violation() {
+            // Constraint names are <table>_<column>_fkey: name the column the client sent.
+            let field = db
+                .constraint()
+                .and_then(|c| c.strip_suffix("_fkey"))
+                .and_then(|c| c.split_once('_').map(|(_, col)| col.to_string()))
+                .unwrap_or_else(|| what.to_string());
             return Error::validation(
-                what,
-                format!("{what} refers to something that does not exist"),
+                &field,
+                format!("The {field} refers to something that does not exist."),
             );
         }
     }

@@ -36,17 +36,20 @@ fn json_rejection(rej: JsonRejection) -> Error {
         ),
         JsonRejection::JsonSyntaxError(e) => Error::BadRequest(
             "malformed_json",
-            format!("The body is not valid JSON: {}", inner(&e)),
+            format!("The body is not valid JSON ({}).", inner(&e)),
         ),
         JsonRejection::JsonDataError(e) => Error::Validation {
             code: "invalid_body",
-            message: format!("The body has a wrong or missing field: {}", inner(&e)),
+            message: format!("The body has a wrong or missing field ({}).", inner(&e)),
             details: serde_json::Value::Null,
         },
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             Error::PayloadTooLarge("The request body is too large.".into())
         }
-        other => Error::BadRequest("bad_request", other.body_text()),
+        other => Error::BadRequest(
+            "bad_request",
+            format!("The request could not be read ({}).", other.body_text()),
+        ),
     }
 }
 
@@ -101,7 +104,7 @@ where
             .map_err(|e| {
                 Error::BadRequest(
                     "invalid_query",
-                    format!("The query string is invalid: {}", inner(&e)),
+                    format!("The query string is invalid ({}).", inner(&e)),
                 )
             })
     }
@@ -118,4 +121,49 @@ pub fn created<T: Serialize>(message: &str, data: T) -> Response {
         Json(json!({ "success": true, "message": message, "data": data })),
     )
         .into_response()
+}
+
+/// A JSON body read as bytes, for handlers that also need the raw body (idempotency) or accept
+/// an empty one: the same checks and error codes as `AppJson`.
+pub fn json_from_bytes<T: DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: &Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, Error> {
+    let bytes = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(Error::PayloadTooLarge(
+                "The request body is too large.".into(),
+            ))
+        }
+        Err(e) => {
+            return Err(Error::BadRequest(
+                "bad_request",
+                format!("The request could not be read ({}).", e.body_text()),
+            ))
+        }
+    };
+    let json_ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !json_ct {
+        return Err(Error::UnsupportedMedia(
+            "Send the body as JSON with 'Content-Type: application/json'.".into(),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            Error::Validation {
+                code: "invalid_body",
+                message: format!("The body has a wrong or missing field ({e})."),
+                details: serde_json::Value::Null,
+            }
+        } else {
+            Error::BadRequest(
+                "malformed_json",
+                format!("The body is not valid JSON ({e})."),
+            )
+        }
+    })
 }

@@ -44,6 +44,7 @@ pub async fn prepare(cfg: Config) -> anyhow::Result<AppState> {
         }
         None => None,
     };
+    crate::orders::spawn_janitor(pool.clone());
     Ok(AppState {
         db: pool,
         config: Arc::new(cfg),

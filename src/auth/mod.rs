@@ -72,3 +72,41 @@ impl FromRequestParts<AppState> for AuthUser {
         }
     }
 }
+
+/// Extractors that admit only the roles of one policy. They run before the body is read, so
+/// a caller without the role gets 403 whatever they sent.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, $roles:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub AuthUser);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = Error;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+                let user = AuthUser::from_request_parts(parts, state).await?;
+                user.require($roles)?;
+                Ok($name(user))
+            }
+        }
+    };
+}
+
+role_guard!(/// admin
+    AsAdmin, policy::ADMIN);
+role_guard!(/// admin, manager
+    AsManager, policy::MANAGE);
+role_guard!(/// admin, manager, kitchen, bar: may 86 a product
+    AsMenuKeeper, policy::MENU_AVAILABILITY);
+role_guard!(/// admin, manager, cashier, waiter
+    AsFloorStaff, policy::FLOOR);
+role_guard!(/// admin, manager, cashier, waiter
+    AsOrderTaker, policy::TAKE_ORDERS);
+role_guard!(/// admin, manager, cashier
+    AsCashier, policy::PAY);
+role_guard!(/// admin, manager
+    AsCanceller, policy::CANCEL);
+role_guard!(/// admin, manager, kitchen, bar
+    AsStationStaff, policy::STATIONS);
+role_guard!(/// admin, manager, waiter, kitchen, bar: may serve and rush tickets
+    AsRunner, policy::SERVE);

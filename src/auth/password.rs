@@ -39,16 +39,21 @@ pub static DUMMY_HASH: std::sync::LazyLock<String> =
 
 /// Rules for new passwords. Production also refuses common and short ones.
 pub fn check_strength(password: &str, production: bool) -> Result<()> {
+    check_strength_of("password", password, production)
+}
+
+/// As `check_strength`, naming `field` in the error.
+pub fn check_strength_of(field: &str, password: &str, production: bool) -> Result<()> {
     let min = if production { 10 } else { 6 };
     if password.chars().count() < min {
         return Err(Error::validation(
-            "password",
+            field,
             format!("The password must have at least {min} characters."),
         ));
     }
     if password.len() > 256 {
         return Err(Error::validation(
-            "password",
+            field,
             "The password is too long (256 at most).",
         ));
     }

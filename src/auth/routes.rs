@@ -141,7 +141,11 @@ async fn change_password(
     user: AuthUser,
     AppJson(body): AppJson<ChangePassword>,
 ) -> Result<Response> {
-    password::check_strength(&body.new_password, st.config.is_production())?;
+    password::check_strength_of(
+        "new_password",
+        &body.new_password,
+        st.config.is_production(),
+    )?;
     let stored = users::find_for_login(&st.db, &user.username)
         .await?
         .ok_or(Error::NotFound("user"))?

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{FromRow, PgExecutor};
 
-use super::{password, policy, AuthUser, Role};
+use super::{password, AsAdmin, Role};
 use crate::{
     app::{AppState, Routes},
     error::{on_unique, Error, Result},
@@ -151,17 +151,15 @@ pub(super) fn routes(r: Routes) -> Routes {
 
 async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsAdmin(user): AsAdmin,
     AppJson(body): AppJson<NewUser>,
 ) -> Result<Response> {
-    user.require(policy::ADMIN)?;
     let u = create_user(&st.db, body, st.config.is_production()).await?;
     tracing::info!(by = user.id, new_user = u.id, role = %u.role, "user created");
     Ok(created("User created", u))
 }
 
-async fn list(State(st): State<AppState>, user: AuthUser) -> Result<Response> {
-    user.require(policy::ADMIN)?;
+async fn list(State(st): State<AppState>, AsAdmin(_user): AsAdmin) -> Result<Response> {
     let rows: Vec<UserView> = sqlx::query_as(&format!("SELECT {VIEW_COLS} FROM users ORDER BY id"))
         .fetch_all(&st.db)
         .await?;
@@ -170,10 +168,9 @@ async fn list(State(st): State<AppState>, user: AuthUser) -> Result<Response> {
 
 async fn show(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsAdmin(_user): AsAdmin,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response> {
-    user.require(policy::ADMIN)?;
     Ok(ok("User", get(&st.db, id).await?))
 }
 
@@ -190,11 +187,10 @@ struct UserPatch {
 
 async fn update(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsAdmin(user): AsAdmin,
     AppPath(id): AppPath<i32>,
     AppJson(p): AppJson<UserPatch>,
 ) -> Result<Response> {
-    user.require(policy::ADMIN)?;
     let hash = match p.password.clone() {
         Some(pw) => {
             password::check_strength(&pw, st.config.is_production())?;

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser, Role},
+    auth::{AsFloorStaff, AsManager, AuthUser, Role},
     error::{on_unique, Error, Result},
     events::{self, topics, NewEvent},
     extract::{created, ok, AppJson, AppPath},
@@ -160,10 +160,9 @@ fn check_capacity(c: i32) -> Result<()> {
 
 async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(user): AsManager,
     AppJson(b): AppJson<NewTable>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let label = required_text("label", &b.label, 20)?;
     let area = required_text("area", &b.area, 40)?;
     check_capacity(b.capacity)?;
@@ -193,11 +192,10 @@ struct TablePatch {
 
 async fn update(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(user): AsManager,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<TablePatch>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let label = b
         .label
         .as_deref()
@@ -241,11 +239,10 @@ struct Seat {
 /// Seats guests at a free table.
 async fn seat(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsFloorStaff(user): AsFloorStaff,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<Seat>,
 ) -> Result<Response> {
-    user.require(policy::FLOOR)?;
     if !(1..=100).contains(&b.covers) {
         return Err(Error::validation("covers", "Covers (guests) is 1 to 100."));
     }
@@ -287,10 +284,9 @@ async fn seat(
 
 async fn request_bill(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsFloorStaff(user): AsFloorStaff,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response> {
-    user.require(policy::FLOOR)?;
     let mut tx = st.db.begin().await?;
     let t = lock(&mut tx, id).await?;
     if !["ordered", "food_ready", "served"].contains(&t.status.as_str()) {
@@ -305,10 +301,9 @@ async fn request_bill(
 /// Frees a table after payment (or when seated guests leave before ordering).
 async fn clear(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsFloorStaff(user): AsFloorStaff,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response> {
-    user.require(policy::FLOOR)?;
     let mut tx = st.db.begin().await?;
     let t = lock(&mut tx, id).await?;
     let open_order = t.current_order_id.is_some() && t.status != "paid";

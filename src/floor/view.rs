@@ -9,7 +9,7 @@ use serde_json::json;
 use super::tables::list_all;
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::AsFloorStaff,
     error::Result,
     extract::ok,
 };
@@ -27,8 +27,7 @@ struct StationLoad {
     oldest_fired_at: Option<DateTime<Utc>>,
 }
 
-async fn floor(State(st): State<AppState>, user: AuthUser) -> Result<Response> {
-    user.require(policy::FLOOR)?;
+async fn floor(State(st): State<AppState>, AsFloorStaff(_user): AsFloorStaff) -> Result<Response> {
     let tables = list_all(&st.db).await?;
     let stations: Vec<StationLoad> = sqlx::query_as(
         "SELECT s.code, s.name,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::required_text;
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::{AsManager, AuthUser},
     error::{on_unique, Error, Result},
     extract::{created, ok, AppJson, AppPath},
 };
@@ -53,10 +53,9 @@ struct NewCategory {
 
 async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(_user): AsManager,
     AppJson(b): AppJson<NewCategory>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let name = required_text("name", &b.name, 60)?;
     let id: i32 = sqlx::query_scalar(
         "INSERT INTO categories (name, station_id, sort_order) VALUES ($1, $2, $3) RETURNING id",
@@ -66,7 +65,7 @@ async fn create(
     .bind(b.sort_order)
     .fetch_one(&st.db)
     .await
-    .map_err(|e| on_unique(e, "category (or its station_id)"))?;
+    .map_err(|e| on_unique(e, "category"))?;
     Ok(created("Category created", fetch(&st.db, id).await?))
 }
 
@@ -80,11 +79,10 @@ struct CategoryPatch {
 
 async fn update(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(_user): AsManager,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<CategoryPatch>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let name = b
         .name
         .as_deref()
@@ -100,7 +98,7 @@ async fn update(
     .bind(b.sort_order)
     .execute(&st.db)
     .await
-    .map_err(|e| on_unique(e, "category (or its station_id)"))?
+    .map_err(|e| on_unique(e, "category"))?
     .rows_affected();
     if n == 0 {
         return Err(Error::NotFound("category"));

@@ -11,7 +11,7 @@ use axum::{
 use super::products::{fetch, publish};
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::AsManager,
     error::{Error, Result},
     extract::{ok, AppPath},
 };
@@ -47,11 +47,10 @@ fn too_large(limit: usize) -> Error {
 
 async fn upload(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(user): AsManager,
     AppPath(id): AppPath<i32>,
     multipart: std::result::Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let mut multipart = multipart.map_err(|_| {
         Error::UnsupportedMedia(
             "Send the image as multipart/form-data with a field named 'image'.".into(),

@@ -6,7 +6,7 @@ use sqlx::PgExecutor;
 use super::required_text;
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::{AsManager, AsMenuKeeper, AuthUser},
     error::{on_unique, Error, Result},
     events::{self, topics, NewEvent},
     extract::{created, ok, AppJson, AppPath, AppQuery},
@@ -120,6 +120,22 @@ fn check_price(price: i64) -> Result<()> {
     Ok(())
 }
 
+fn check_details(description: Option<&str>, prep_minutes: Option<i32>) -> Result<()> {
+    if description.is_some_and(|d| d.chars().count() > 500) {
+        return Err(Error::validation(
+            "description",
+            "The description is too long (500 characters at most).",
+        ));
+    }
+    if prep_minutes.is_some_and(|m| !(0..=240).contains(&m)) {
+        return Err(Error::validation(
+            "prep_minutes",
+            "Prep time is 0 to 240 minutes.",
+        ));
+    }
+    Ok(())
+}
+
 fn check_list(field: &str, v: &[String]) -> Result<Vec<String>> {
     if v.len() > 30 {
         return Err(Error::validation(field, format!("At most 30 {field}.")));
@@ -129,24 +145,12 @@ fn check_list(field: &str, v: &[String]) -> Result<Vec<String>> {
 
 async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(user): AsManager,
     AppJson(b): AppJson<NewProduct>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let name = required_text("name", &b.name, 100)?;
     check_price(b.price)?;
-    if b.description.len() > 500 {
-        return Err(Error::validation(
-            "description",
-            "The description is too long (500 at most).",
-        ));
-    }
-    if b.prep_minutes.is_some_and(|m| !(0..=240).contains(&m)) {
-        return Err(Error::validation(
-            "prep_minutes",
-            "Prep time is 0 to 240 minutes.",
-        ));
-    }
+    check_details(Some(&b.description), b.prep_minutes)?;
     let mut tx = st.db.begin().await?;
     let id: i32 = sqlx::query_scalar(
         "INSERT INTO products (category_id, name, description, price, station_id, prep_minutes,
@@ -164,12 +168,7 @@ async fn create(
     .bind(b.is_available)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| {
-        on_unique(
-            e,
-            "product (in this category) or its category_id/station_id",
-        )
-    })?;
+    .map_err(|e| on_unique(e, "product"))?;
     let p = fetch(&mut *tx, id).await?;
     publish(&mut tx, &user, "product.created", &p).await?;
     tx.commit().await?;
@@ -191,11 +190,10 @@ struct ProductPatch {
 
 async fn update(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(user): AsManager,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<ProductPatch>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let name = b
         .name
         .as_deref()
@@ -204,6 +202,7 @@ async fn update(
     if let Some(p) = b.price {
         check_price(p)?;
     }
+    check_details(b.description.as_deref(), b.prep_minutes)?;
     let allergens = b
         .allergens
         .as_deref()
@@ -233,7 +232,7 @@ async fn update(
     .bind(modifiers)
     .execute(&mut *tx)
     .await
-    .map_err(|e| on_unique(e, "product (in this category) or its category_id/station_id"))?
+    .map_err(|e| on_unique(e, "product"))?
     .rows_affected();
     if n == 0 {
         return Err(Error::NotFound("product"));
@@ -253,11 +252,10 @@ struct Availability {
 /// 86 a product (or bring it back): every waiter's menu changes at once.
 async fn set_availability(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsMenuKeeper(user): AsMenuKeeper,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<Availability>,
 ) -> Result<Response> {
-    user.require(policy::MENU_AVAILABILITY)?;
     let mut tx = st.db.begin().await?;
     let n = sqlx::query("UPDATE products SET is_available = $2, updated_at = now() WHERE id = $1")
         .bind(id)

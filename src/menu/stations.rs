@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::required_text;
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::{AsManager, AuthUser},
     error::{on_unique, Error, Result},
     extract::{created, ok, AppJson, AppPath},
 };
@@ -45,10 +45,9 @@ fn valid_code(c: &str) -> bool {
 
 async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(_user): AsManager,
     AppJson(b): AppJson<NewStation>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     if !valid_code(&b.code) {
         return Err(Error::validation(
             "code",
@@ -75,11 +74,10 @@ struct StationPatch {
 
 async fn update(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(_user): AsManager,
     AppPath(id): AppPath<i32>,
     AppJson(b): AppJson<StationPatch>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let name = required_text("name", &b.name, 60)?;
     let s: Station =
         sqlx::query_as("UPDATE stations SET name = $2 WHERE id = $1 RETURNING id, code, name")

@@ -12,10 +12,10 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::{policy, AuthUser},
+    auth::AsOrderTaker,
     error::{Error, Result},
     events,
-    extract::{ok, AppJson, AppPath},
+    extract::{json_from_bytes, ok, AppJson, AppPath},
     floor::table_event,
 };
 
@@ -29,12 +29,11 @@ pub struct AddItems {
 
 pub async fn add_items(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(user): AsOrderTaker,
     AppPath(id): AppPath<i64>,
     IfMatch(expected): IfMatch,
     AppJson(b): AppJson<AddItems>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
     items::validate(&b.items, &b.hold_courses)?;
     let mut tx = st.db.begin().await?;
     lock_open(&mut tx, id, expected).await?;
@@ -74,12 +73,11 @@ pub struct Void {
 
 pub async fn void_item(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(user): AsOrderTaker,
     AppPath((id, item_id)): AppPath<(i64, i64)>,
     IfMatch(expected): IfMatch,
     AppJson(b): AppJson<Void>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
     let reason = b.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(Error::validation(
@@ -158,21 +156,16 @@ pub struct Fire {
 
 pub async fn fire(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(user): AsOrderTaker,
     AppPath(id): AppPath<i64>,
     IfMatch(expected): IfMatch,
-    body: axum::body::Bytes,
+    headers: axum::http::HeaderMap,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
-    // The body is optional: empty fires every held course.
-    let course = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<Fire>(&body)
-            .map_err(|e| {
-                Error::BadRequest("malformed_json", format!("The body is not valid: {e}"))
-            })?
-            .course
+    // The body is optional: none fires every held course.
+    let course = match &body {
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => None,
+        _ => json_from_bytes::<Fire>(&headers, &body)?.course,
     };
     if course.is_some_and(|c| !(1..=9).contains(&c)) {
         return Err(Error::validation("course", "Courses are numbered 1 to 9."));

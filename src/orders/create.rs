@@ -3,7 +3,7 @@
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{rejection::BytesRejection, State},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -19,9 +19,10 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::{policy, AuthUser, Role},
+    auth::{AsOrderTaker, Role},
     error::{Error, Result},
     events,
+    extract::json_from_bytes,
     floor::{self, table_event},
 };
 
@@ -41,31 +42,16 @@ pub struct NewOrder {
 
 pub async fn create(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(user): AsOrderTaker,
     headers: HeaderMap,
-    body: Bytes,
+    body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with("application/json") {
-        return Err(Error::UnsupportedMedia(
-            "Send the body as JSON with 'Content-Type: application/json'.".into(),
-        ));
-    }
-    let req: NewOrder = serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            Error::Validation {
-                code: "invalid_body",
-                message: format!("The body has a wrong or missing field: {e}"),
-                details: Value::Null,
-            }
-        } else {
-            Error::BadRequest("malformed_json", format!("The body is not valid JSON: {e}"))
-        }
-    })?;
+    let req: NewOrder = json_from_bytes(&headers, &body)?;
+    // The request's fingerprint for the idempotency check: canonical JSON (sorted keys), so a
+    // retry that re-serializes the same body differently is still the same request.
+    let fingerprint = serde_json::from_slice::<Value>(body.as_deref().unwrap_or_default())
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -124,13 +110,13 @@ pub async fn create(
         )
         .bind(user.id)
         .bind(k)
-        .bind(&body[..])
+        .bind(&fingerprint)
         .fetch_optional(&mut *tx)
         .await?;
         if fresh.is_none() {
             // The first request with this key committed (we waited on its row): replay its answer.
             tx.rollback().await?;
-            return replay(&st, user.id, k, &body).await;
+            return replay(&st, user.id, k, &fingerprint).await;
         }
     }
 
@@ -237,14 +223,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body_out)).into_response())
 }
 
-async fn replay(st: &AppState, user_id: i32, key: &str, body: &[u8]) -> Result<Response> {
+async fn replay(st: &AppState, user_id: i32, key: &str, fingerprint: &str) -> Result<Response> {
     let row: Option<(bool, Option<i32>, Option<Value>)> = sqlx::query_as(
         "SELECT request_hash = md5($3), status_code, response FROM idempotency_keys
          WHERE user_id = $1 AND key = $2",
     )
     .bind(user_id)
     .bind(key)
-    .bind(body)
+    .bind(fingerprint)
     .fetch_optional(&st.db)
     .await?;
     match row {

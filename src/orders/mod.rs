@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::AsOrderTaker,
     error::{Error, Result},
     extract::{ok, AppPath, AppQuery},
 };
@@ -53,10 +53,9 @@ struct ListQuery {
 
 async fn list(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(_user): AsOrderTaker,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
     let clause = match q.status.as_deref().unwrap_or("open") {
         "open" => "o.status = 'open'",
         "paid" => "o.status = 'paid' AND o.paid_at > now() - interval '1 day'",
@@ -78,10 +77,27 @@ async fn list(
 
 async fn show(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsOrderTaker(_user): AsOrderTaker,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response> {
-    user.require(policy::TAKE_ORDERS)?;
     let mut conn = st.db.acquire().await?;
     Ok(ok("Order", model::load_order(&mut conn, id).await?))
+}
+
+/// Idempotency keys only need to outlive a waiter's retries; forget them after a day.
+pub fn spawn_janitor(db: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'",
+            )
+            .execute(&db)
+            .await
+            {
+                tracing::warn!(error = %e, "idempotency janitor");
+            }
+        }
+    })
 }

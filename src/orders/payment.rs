@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::{policy, AuthUser},
+    auth::{AsCanceller, AsCashier},
     error::{Error, Result},
     events,
     extract::{ok, AppJson, AppPath},
@@ -36,12 +36,11 @@ pub struct Pay {
 
 pub async fn pay(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsCashier(user): AsCashier,
     AppPath(id): AppPath<i64>,
     IfMatch(expected): IfMatch,
     AppJson(b): AppJson<Pay>,
 ) -> Result<Response> {
-    user.require(policy::PAY)?;
     let mut tx = st.db.begin().await?;
     let o = lock_open(&mut tx, id, expected).await?;
     let held: i64 = sqlx::query_scalar(
@@ -121,12 +120,11 @@ pub struct Cancel {
 
 pub async fn cancel(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsCanceller(user): AsCanceller,
     AppPath(id): AppPath<i64>,
     IfMatch(expected): IfMatch,
     AppJson(b): AppJson<Cancel>,
 ) -> Result<Response> {
-    user.require(policy::CANCEL)?;
     let reason = b.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(Error::validation(

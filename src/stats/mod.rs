@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{
     app::{AppState, Routes},
-    auth::{policy, AuthUser},
+    auth::AsManager,
     error::{Error, Result},
     extract::{ok, AppQuery},
 };
@@ -49,10 +49,9 @@ struct Hourly {
 
 async fn stats(
     State(st): State<AppState>,
-    user: AuthUser,
+    AsManager(_user): AsManager,
     AppQuery(q): AppQuery<Query>,
 ) -> Result<Response> {
-    user.require(policy::MANAGE)?;
     let tz = &st.config.timezone;
     let day: NaiveDate = match q.date.as_deref() {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
