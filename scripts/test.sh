@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one command that runs every test (what .ci/run calls): formatting, lints, and the
+# unit and integration tests against real PostgreSQL and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh
+
+# Leftover per-test databases from earlier runs (each test makes its own kenangan_t_*).
+psql -h 127.0.0.1 -U postgres -d postgres -Atqc \
+  "SELECT datname FROM pg_database WHERE datname LIKE 'kenangan\_t\_%' OR datname LIKE 'kenangan\_tpl\_%'" \
+  | while read -r db; do psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true; done
+
+echo "test: cargo fmt --check"
+cargo fmt --all -- --check
+echo "test: cargo clippy"
+cargo clippy --all-targets -- -D warnings
+echo "test: cargo nextest"
+if ! command -v cargo-nextest >/dev/null; then
+  cargo install cargo-nextest --locked
+fi
+cargo nextest run --no-fail-fast
+
+if [ -f clients/package.json ]; then
+  echo "test: clients"
+  (cd clients && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
+fi
+echo "test: all passed"
