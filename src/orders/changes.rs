@@ -46,22 +46,7 @@ pub async fn add_items(
     let fire_courses: Vec<i32> = (1..=9).filter(|c| !b.hold_courses.contains(c)).collect();
     // Only the new items fire here: earlier held courses stay held until fired on purpose.
     let tickets = items::fire(&mut tx, id, Some(&fire_courses), Some(&new_items)).await?;
-    state::touch(&mut tx, id).await?;
-    let mut evs = vec![];
-    let table = state::sync_table(&mut tx, id).await?;
-    let order = load_order(&mut tx, id).await?;
-    evs.push(order_event("order.items_added", &order));
-    for tid in tickets {
-        evs.push(ticket_event(
-            "ticket.fired",
-            &load_ticket(&mut tx, tid).await?,
-        ));
-    }
-    if let Some(t) = table {
-        evs.push(table_event(&t));
-    }
-    events::append(&mut tx, Some(user.id), evs).await?;
-    tx.commit().await?;
+    let order = commit_fired(tx, &user, id, "order.items_added", tickets).await?;
     Ok(ok("Items added", order))
 }
 
@@ -184,20 +169,31 @@ pub async fn fire(
             json!({ "current": o }),
         ));
     }
+    let order = commit_fired(tx, &user, id, "order.fired", tickets).await?;
+    Ok(ok("Fired", order))
+}
+
+/// Finishes a change that fired `tickets`: new totals and version, the table's status, the
+/// order's event, one `ticket.fired` per ticket and the table's event; then commits.
+async fn commit_fired(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &crate::auth::AuthUser,
+    id: i64,
+    kind: &'static str,
+    tickets: Vec<i64>,
+) -> Result<crate::orders::model::OrderView> {
     state::touch(&mut tx, id).await?;
     let table = state::sync_table(&mut tx, id).await?;
     let order = load_order(&mut tx, id).await?;
-    let mut evs = vec![order_event("order.fired", &order)];
+    let mut evs = vec![order_event(kind, &order)];
     for tid in tickets {
         evs.push(ticket_event(
             "ticket.fired",
             &load_ticket(&mut tx, tid).await?,
         ));
     }
-    if let Some(t) = table {
-        evs.push(table_event(&t));
-    }
+    evs.extend(table.as_ref().map(table_event));
     events::append(&mut tx, Some(user.id), evs).await?;
     tx.commit().await?;
-    Ok(ok("Fired", order))
+    Ok(order)
 }

@@ -25,14 +25,7 @@ async fn login_me_and_bad_credentials() {
     assert_eq!(r.data()["role"], "waiter");
     assert!(r.data().get("password").is_none());
 
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"waiter","password":"nope"})),
-        )
-        .await;
+    let r = app.login("waiter", "nope").await;
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "unauthorized");
     let r = app.req(Method::GET, "/auth/me", None, None).await;
@@ -59,14 +52,7 @@ async fn hand_inserted_bcrypt_hash_logs_in_and_is_rehashed() {
     .execute(&app.db)
     .await
     .unwrap();
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"opsadmin","password":"Rahasia-2026"})),
-        )
-        .await;
+    let r = app.login("opsadmin", "Rahasia-2026").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.data()["user"]["role"], "admin");
     let stored: String =
@@ -76,14 +62,7 @@ async fn hand_inserted_bcrypt_hash_logs_in_and_is_rehashed() {
             .unwrap();
     assert!(stored.starts_with("$argon2id$"), "rehashed: {stored}");
     // and the new hash still logs in
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"opsadmin","password":"Rahasia-2026"})),
-        )
-        .await;
+    let r = app.login("opsadmin", "Rahasia-2026").await;
     assert_eq!(r.status, 200);
 }
 
@@ -100,14 +79,7 @@ async fn inactive_users_cannot_log_in_and_their_tokens_stop_working() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"waiter","password":"waiter123"})),
-        )
-        .await;
+    let r = app.login("waiter", "waiter123").await;
     assert_eq!(r.status, 403);
     let r = app
         .req(Method::GET, "/auth/me", Some(&waiter_token), None)
@@ -120,14 +92,7 @@ async fn repeated_failed_logins_are_refused_with_retry_after() {
     let app = TestApp::spawn().await;
     let mut last = None;
     for _ in 0..8 {
-        let r = app
-            .req(
-                Method::POST,
-                "/auth/login",
-                None,
-                Some(json!({"username":"cashier","password":"guess"})),
-            )
-            .await;
+        let r = app.login("cashier", "guess").await;
         last = Some(r);
     }
     let r = last.unwrap();
@@ -136,14 +101,7 @@ async fn repeated_failed_logins_are_refused_with_retry_after() {
     let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
     // Even the right password is refused while locked.
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"cashier","password":"cashier123"})),
-        )
-        .await;
+    let r = app.login("cashier", "cashier123").await;
     assert_eq!(r.status, 429);
 }
 
@@ -166,23 +124,9 @@ async fn change_own_password() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"bar","password":"Es-Teh-Manis-9"})),
-        )
-        .await;
+    let r = app.login("bar", "Es-Teh-Manis-9").await;
     assert_eq!(r.status, 200);
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"bar","password":"bar123"})),
-        )
-        .await;
+    let r = app.login("bar", "bar123").await;
     assert_eq!(r.status, 401);
 }
 
@@ -199,14 +143,7 @@ async fn admin_manages_users_but_never_locks_out_the_last_admin() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.data()["role"], "waiter");
     assert!(r.data().get("password").is_none());
-    let r = app
-        .req(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username":"putu","password":"Putu-Pelayan-1"})),
-        )
-        .await;
+    let r = app.login("putu", "Putu-Pelayan-1").await;
     assert_eq!(r.status, 200);
 
     let r = app

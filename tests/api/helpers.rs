@@ -249,6 +249,17 @@ impl TestApp {
         }
     }
 
+    /// `POST /auth/login` with these credentials.
+    pub async fn login(&self, username: &str, password: &str) -> Resp {
+        self.req(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(serde_json::json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
     /// As `username`: GET/POST/PATCH with JSON.
     pub async fn get(&mut self, user: &str, path: &str) -> Resp {
         let t = self.token(user).await;
