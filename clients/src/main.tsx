@@ -1,0 +1,42 @@
+import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import './styles.css';
+import { Expo } from './expo/Expo';
+import { Floor } from './floor/Floor';
+import { Kds } from './kitchen/Kds';
+import { lang } from './lib/i18n';
+import { navigate, path } from './lib/router';
+import { landing, screensFor, session } from './lib/session';
+import { useStore } from './lib/store';
+import { Login } from './login/Login';
+import { Waiter } from './waiter/Waiter';
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
+function App() {
+  const s = useStore(session);
+  const p = useStore(path);
+  if (!s) {
+    if (p === '/login') return <Login />;
+    const next = p === '/' ? '' : `?next=${encodeURIComponent(p + location.search)}`;
+    return <Redirect to={`/login${next}`} />;
+  }
+  if (p === '/' || p === '/login') return <Redirect to={landing(s.user.role)} />;
+  const kds = /^\/kds\/([a-z][a-z0-9_-]{0,31})\/?$/.exec(p);
+  const allowed = screensFor(s.user.role, kds ? [kds[1]] : []).map((x) => x.path);
+  const page = kds ? `/kds/${kds[1]}` : p.replace(/\/$/, '');
+  if (!allowed.includes(page)) return <Redirect to={landing(s.user.role)} />;
+  if (kds) return <Kds key={kds[1]} station={kds[1]} />;
+  if (page === '/expo') return <Expo />;
+  if (page === '/waiter') return <Waiter />;
+  return <Floor />;
+}
+
+document.documentElement.lang = lang.get();
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(<App />, root);
+
