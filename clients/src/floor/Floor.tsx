@@ -1,6 +1,10 @@
 // The manager's floor: every table by status with its time, covers and waiter; each station's
 // open tickets and their ages; which station screens are online (a dark station is shouted);
 // today's figures.
+//
+// Tables come live from the `floor` topic. Station loads come from `GET /floor`, refreshed when
+// the floor changes: holding `expo` or `station:*` here would count this screen as a station
+// screen in the hub's presence and hide a dark station.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../lib/api';
@@ -13,15 +17,11 @@ import {
   ageLevel,
   ageMs,
   applyFloorEvent,
-  applyTicketEvent,
-  boardFromSnapshot,
-  emptyBoard,
   emptyFloor,
   floorFromSnapshot,
   formatAge,
   sortedTables,
   type FloorState,
-  type TicketBoard,
 } from '../lib/state';
 import { Store, useNow, useStore } from '../lib/store';
 import type { DashboardStats, FloorView, StationLoad, StationPresence } from '../lib/types';
@@ -34,9 +34,7 @@ export function Floor() {
   const me = useStore(session)!.user;
   const boss = me.role === 'admin' || me.role === 'manager';
   const floor = useMemo(() => new Store<FloorState>(emptyFloor()), []);
-  const tickets = useMemo(() => new Store<TicketBoard>(emptyBoard()), []);
   const f = useStore(floor);
-  const tb = useStore(tickets);
   const [presence, setPresence] = useState<StationPresence[] | null>(null);
   const [loads, setLoads] = useState<StationLoad[]>([]);
   const [stats, setStats] = useState<DashboardStats | null>(null);
@@ -44,6 +42,13 @@ export function Floor() {
   const th = useMemo(loadThresholds, []);
   const statsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
+  const loadFloor = () =>
+    api<FloorView>('GET', '/floor')
+      .then((fv) => {
+        setLoads(fv.stations);
+        if (floor.get().seq === null) floor.set({ ...floorFromSnapshot({ tables: fv.tables }, 0, floor.get()), seq: null });
+      })
+      .catch(() => {});
   const loadStats = () => {
     if (!boss) return;
     api<DashboardStats>('GET', '/admin/dashboard/stats')
@@ -55,45 +60,35 @@ export function Floor() {
   };
   const refreshSoon = () => {
     if (statsTimer.current) clearTimeout(statsTimer.current);
-    statsTimer.current = setTimeout(loadStats, 1500);
+    statsTimer.current = setTimeout(() => {
+      loadStats();
+      void loadFloor();
+    }, 1000);
   };
 
   useEffect(() => {
     document.title = `${t('screenFloor')} — Kenangan`;
     loadStats();
-    const loadFloor = () =>
-      api<FloorView>('GET', '/floor')
-        .then((fv) => {
-          setLoads(fv.stations);
-          if (floor.get().seq === null) floor.set({ ...floorFromSnapshot({ tables: fv.tables }, 0, floor.get()), seq: null });
-        })
-        .catch(() => {});
-    loadFloor();
+    void loadFloor();
     if (boss) {
       api<{ stations: StationPresence[] }>('GET', '/presence')
         .then((p) => setPresence((cur) => cur ?? p.stations))
         .catch(() => {});
     }
-    const h = setInterval(() => {
-      loadStats();
-      if (!boss) loadFloor();
-    }, 60_000);
+    const h = setInterval(() => void loadFloor(), 15_000);
+    const s = setInterval(loadStats, 60_000);
     return () => {
       clearInterval(h);
+      clearInterval(s);
       if (statsTimer.current) clearTimeout(statsTimer.current);
     };
   }, []);
 
-  const conn = useLive(boss ? ['floor', 'expo'] : ['floor'], {
-    snapshot: (topic, state, seq) => {
-      if (topic === 'floor') floor.set(floorFromSnapshot(state, seq, floor.get()));
-      else tickets.set(boardFromSnapshot(state, seq));
-    },
+  const conn = useLive(['floor'], {
+    snapshot: (_topic, state, seq) => floor.set(floorFromSnapshot(state, seq, floor.get())),
     event: (e) => {
-      if (e.topic === 'floor') {
-        floor.set(applyFloorEvent(floor.get(), e));
-        if (e.kind === 'table.status') refreshSoon();
-      } else tickets.set(applyTicketEvent(tickets.get(), e));
+      floor.set(applyFloorEvent(floor.get(), e));
+      if (e.kind === 'table.status') refreshSoon();
     },
     presence: (p: PresenceFrame) => {
       if (p.stations) setPresence(p.stations);
@@ -102,17 +97,10 @@ export function Floor() {
   const now = useNow(1000) + conn.serverOffsetMs;
   const tables = sortedTables(f);
 
-  // Per station: from the live expo board when we hold it, else the REST floor view.
   const stationCodes = presence?.map((s) => s.code) ?? loads.map((s) => s.code);
   const perStation = stationCodes
     .filter((c) => c !== 'expo')
     .map((code) => {
-      if (tb.seq !== null) {
-        const mine = tb.open.filter((k) => k.station === code);
-        const open = mine.filter((k) => k.status !== 'ready');
-        const oldest = open.map((k) => k.fired_at).sort()[0] ?? null;
-        return { code, open: open.length, ready: mine.length - open.length, oldest };
-      }
       const l = loads.find((x) => x.code === code);
       return { code, open: l?.open_tickets ?? 0, ready: l?.ready_tickets ?? 0, oldest: l?.oldest_fired_at ?? null };
     });
@@ -196,7 +184,7 @@ export function Floor() {
                   {stats.top_products.length > 0 && (
                     <>
                       <h3>{t('fTopProducts')}</h3>
-                      <ol class="top">
+                      <ol class="top-products">
                         {stats.top_products.slice(0, 5).map((p) => (
                           <li key={p.product_id}>
                             {p.name} <span class="muted">×{p.quantity}</span>

@@ -88,7 +88,7 @@ const en = {
   kds86: "86'd",
   kdsAllergens: 'Allergens',
   kdsWakeLockOff: 'Screen may sleep (wake lock unavailable)',
-  kdsTickets: '{n} tickets',
+  kdsTickets: 'Open: {n}',
 
   // expo
   expoCooking: 'Cooking',
@@ -161,7 +161,7 @@ const en = {
   // floor
   fTables: 'Tables',
   fStations: 'Stations',
-  fScreens: '{n} screens',
+  fScreens: 'Screens: {n}',
   fNoScreen: 'NO SCREEN',
   fDarkStations: 'No screen is showing {list}: their tickets are not being seen!',
   fOpen: '{n} open',
@@ -264,7 +264,7 @@ const id: Record<Key, string> = {
   kds86: 'Habis',
   kdsAllergens: 'Alergen',
   kdsWakeLockOff: 'Layar bisa mati (wake lock tidak tersedia)',
-  kdsTickets: '{n} tiket',
+  kdsTickets: 'Terbuka: {n}',
 
   expoCooking: 'Dimasak',
   expoReady: 'Siap disajikan',
@@ -333,7 +333,7 @@ const id: Record<Key, string> = {
 
   fTables: 'Meja',
   fStations: 'Stasiun',
-  fScreens: '{n} layar',
+  fScreens: 'Layar: {n}',
   fNoScreen: 'TANPA LAYAR',
   fDarkStations: 'Tidak ada layar untuk {list}: tiketnya tidak terlihat!',
   fOpen: '{n} terbuka',

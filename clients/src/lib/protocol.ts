@@ -173,6 +173,8 @@ export interface HubOptions {
   pongTimeoutMs?: number;
   /** Whether the device believes it is online (navigator.onLine). */
   online?: () => boolean;
+  /** While the device says it is offline, still try this often (navigator.onLine can be wrong). */
+  offlineRetryMs?: number;
 }
 
 export function wsUrl(token: string, loc: { protocol: string; host: string } = location): string {
@@ -213,6 +215,7 @@ export class HubClient {
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       heartbeatMs: opts.heartbeatMs ?? 15_000,
       pongTimeoutMs: opts.pongTimeoutMs ?? 6_000,
+      offlineRetryMs: opts.offlineRetryMs ?? 60_000,
       online:
         opts.online ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine !== false)),
     };
@@ -250,7 +253,7 @@ export class HubClient {
     this.detach(CLOSE_RESYNC, 'offline');
     this.set({ status: 'offline', retryAt: null });
     // navigator.onLine can be wrong: still try now and then.
-    this.schedule(this.o.backoff.capMs);
+    this.schedule(this.o.offlineRetryMs);
   }
 
   private set(p: Partial<ConnInfo>): void {
@@ -415,7 +418,7 @@ export class HubClient {
     const delay = backoffDelay(attempt, () => this.o.clock.random(), this.o.backoff);
     const status: ConnStatus = this.o.online() ? 'reconnecting' : 'offline';
     this.set({ status, closeCode: code, attempt: this.info.attempt + 1 });
-    this.schedule(status === 'offline' ? this.o.backoff.capMs : delay);
+    this.schedule(status === 'offline' ? this.o.offlineRetryMs : delay);
   }
 
   private schedule(ms: number): void {
