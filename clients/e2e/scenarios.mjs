@@ -88,11 +88,12 @@ async function openMenu(page, label) {
   await page.locator('[data-testid=menu]').waitFor();
 }
 
-async function addProduct(page, name, { modifier, notes, qty = 1 } = {}) {
+async function addProduct(page, name, { modifier, notes, qty = 1, course } = {}) {
   await page.locator(`[data-testid=product][data-name="${name}"]`).click();
   for (let i = 1; i < qty; i++) await page.locator('[data-testid=qty-plus]').click();
-  if (modifier) await page.locator('[data-testid=item-editor] .chip', { hasText: modifier }).first().click();
+  if (modifier) await page.locator('[data-testid=item-editor]').getByRole('button', { name: modifier, exact: true }).click();
   if (notes) await page.locator('[data-testid=notes]').fill(notes);
+  if (course) await page.locator('[data-testid=item-editor]').getByRole('button', { name: String(course), exact: true }).click();
   await page.locator('[data-testid=add]').click();
 }
 
@@ -237,6 +238,49 @@ export const scenarios = [
       assert.deepEqual(have, want);
       assert.match(await kds.page.locator('[data-testid=conn]').textContent(), /2 missed updates replayed/);
       await shot(ctx, kds.page, 'kds-caught-up');
+    },
+  },
+  {
+    name: 'a held course is fired later; the cook starts, marks an item done, rushes, bumps by keyboard and recalls',
+    async run(ctx) {
+      const kds = await screen(ctx, 'kitchen', '/kds/grill', TABLET);
+      const w = await screen(ctx, 'waiter', '/waiter', PHONE);
+      await Promise.all([live(kds.page), live(w.page)]);
+      await openMenu(w.page, 'T11');
+      await addProduct(w.page, 'Black Angus Ribeye 250g', { modifier: 'medium' });
+      await addProduct(w.page, 'Chicken Steak');
+      await addProduct(w.page, 'Iga Bakar Kenangan', { course: 2 });
+      await w.page.locator('[data-testid=cart-toggle]').click();
+      await w.page.getByLabel('Hold course 2').check();
+      await w.page.locator('[data-testid=send]').click();
+      await w.page.locator('[data-testid=order]').waitFor();
+
+      const cards = kds.page.locator('[data-testid=ticket][data-table=T11]');
+      await cards.first().waitFor();
+      assert.equal(await cards.count(), 1, 'course 2 is held');
+      assert.ok(!(await cards.first().textContent()).includes('Iga Bakar'));
+      const c1 = kds.page.locator('[data-testid=ticket][data-table=T11]', { hasText: 'Course 1' });
+      await c1.getByRole('button', { name: 'Start', exact: true }).click();
+      await kds.page.locator('[data-testid=ticket][data-table=T11][data-status=started]').waitFor();
+      await c1.locator('[data-testid=item] .item-btn', { hasText: 'Black Angus' }).click();
+      await c1.locator('.item-done', { hasText: 'Black Angus' }).waitFor();
+      await c1.getByRole('button', { name: 'Rush', exact: true }).click();
+      await c1.locator('.badge-rush').waitFor();
+
+      await w.page.locator('[data-testid=fire]').click();
+      await kds.page.locator('[data-testid=ticket][data-table=T11]', { hasText: 'Course 2' }).waitFor();
+      assert.equal(await cards.count(), 2);
+      await shot(ctx, kds.page, 'kds-working');
+
+      // Bump bar: 1 selects the first card (the rushed one), Enter bumps, R recalls the last bump.
+      await kds.page.locator('body').click({ position: { x: 5, y: 790 } });
+      await kds.page.keyboard.press('1');
+      await kds.page.keyboard.press('Enter');
+      await kds.page.locator('[data-testid=recent] li', { hasText: 'T11' }).waitFor();
+      assert.equal(await cards.count(), 1);
+      await kds.page.keyboard.press('r');
+      await kds.page.locator('[data-testid=ticket][data-table=T11]', { hasText: 'RECALLED' }).waitFor();
+      assert.equal(await cards.count(), 2);
     },
   },
   {

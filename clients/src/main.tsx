@@ -40,3 +40,9 @@ const root = document.getElementById('app')!;
 root.textContent = '';
 render(<App />, root);
 
+
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+  });
+}

@@ -213,3 +213,10 @@ describe('rupiah', () => {
     expect(rupiah(0)).toBe('Rp 0');
   });
 });
+
+describe('payloads', () => {
+  it('accepts a ticket wrapped as {"ticket": …}', () => {
+    const b = applyTicketEvent(boardFromSnapshot({ tickets: [] }, 1), ev(2, 'ticket.fired', { ticket: ticket(4) }));
+    expect(b.open.map((t) => t.id)).toEqual([4]);
+  });
+});

@@ -72,6 +72,24 @@ export function Kds({ station }: { station: string }) {
   const [busy, setBusy] = useState<Record<number, boolean>>({});
   const [toast, setToast] = useState<string | null>(null);
   const [settings, setSettings] = useState(false);
+  const [menu, setMenu] = useState<Product[]>([]);
+
+  // The station's products, for 86'ing from the settings panel.
+  useEffect(() => {
+    if (!settings) return;
+    api<Product[]>('GET', '/products')
+      .then((ps) => setMenu(ps.filter((p) => p.station_code === station)))
+      .catch((e) => setToast(errorText(e)));
+  }, [settings, station]);
+
+  async function set86(p: Product, available: boolean) {
+    try {
+      const np = await api<Product>('PUT', `/products/${p.id}/availability`, { body: { is_available: available } });
+      setMenu((m) => m.map((x) => (x.id === np.id ? np : x)));
+    } catch (e) {
+      setToast(`${p.name}: ${errorText(e)}`);
+    }
+  }
 
   useEffect(() => {
     rememberStation(station);
@@ -215,6 +233,19 @@ export function Kds({ station }: { station: string }) {
             {t('save')}
           </button>
           <p class="hint">{t('kdsKeys')}</p>
+          {menu.length > 0 && (
+            <fieldset class="menu86">
+              <legend>{t('kds86')}</legend>
+              {menu.map((p) => {
+                const is86 = out[p.id] ? !out[p.id].is_available : !p.is_available;
+                return (
+                  <button key={p.id} type="button" class={`chip ${is86 ? 'on' : ''}`} aria-pressed={is86} onClick={() => set86(p, is86)}>
+                    {p.name}
+                  </button>
+                );
+              })}
+            </fieldset>
+          )}
         </form>
       )}
       <div class="kds-body">

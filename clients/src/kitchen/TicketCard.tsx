@@ -96,6 +96,7 @@ export function TicketCard(p: {
           );
         })}
       </ul>
+      {(live || tk.status === 'ready') && (p.actions.start || p.actions.bump || p.actions.rush || p.actions.serve) && (
       <footer class="card-actions">
         {tk.status === 'fired' && p.actions.start && (
           <button type="button" class="btn btn-big" disabled={p.busy} onClick={(e) => (e.stopPropagation(), p.actions.start!(tk))}>
@@ -118,6 +119,7 @@ export function TicketCard(p: {
           </button>
         )}
       </footer>
+      )}
     </article>
   );
 }

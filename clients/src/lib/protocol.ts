@@ -87,7 +87,7 @@ export interface BackoffOptions {
   baseMs: number;
   capMs: number;
 }
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 15_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 10_000 };
 
 /**
  * Delay before reconnect attempt number `attempt` (0-based): exponential, capped, with "equal

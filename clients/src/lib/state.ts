@@ -21,6 +21,16 @@ export interface SeqEvent<D = unknown> {
   data: D;
 }
 
+/**
+ * An event's object: `data` is the changed object as REST returns it; tolerate it wrapped in a
+ * `{"ticket": …}` / `{"order": …}` envelope too.
+ */
+export function payload<T>(data: unknown, key: 'ticket' | 'order'): Partial<T> {
+  const d = (data ?? {}) as Record<string, unknown>;
+  if (d.id === undefined && d[key] && typeof d[key] === 'object') return d[key] as Partial<T>;
+  return d as Partial<T>;
+}
+
 /** True when `ev` was already applied to a state at `seq`. */
 export function seen(seq: number | null, ev: { seq: number }): boolean {
   return seq !== null && ev.seq <= seq;
@@ -112,7 +122,7 @@ export function boardFromSnapshot(state: unknown, seq: number, station?: string)
 export function applyTicketEvent(b: TicketBoard, ev: SeqEvent, station?: string): TicketBoard {
   if (seen(b.seq, ev)) return b;
   if (!ev.kind.startsWith('ticket.')) return { ...b, seq: ev.seq };
-  const t = normalizeTicket(ev.data as Partial<Ticket>);
+  const t = normalizeTicket(payload<Ticket>(ev.data, 'ticket'));
   if (station && t.station !== station) return { ...b, seq: ev.seq };
   const open = b.open.filter((x) => x.id !== t.id);
   let recent = b.recent.filter((x) => x.id !== t.id);
@@ -246,7 +256,7 @@ export function bookFromSnapshot(state: unknown, seq: number, prev?: OrderBook):
 /** A `ticket.ready` event as a notice for the waiter, else null. */
 export function readyNotice(ev: SeqEvent): ReadyNotice | null {
   if (ev.kind !== 'ticket.ready') return null;
-  const t = ev.data as Partial<Ticket>;
+  const t = payload<Ticket>(ev.data, 'ticket');
   return {
     seq: ev.seq,
     ticketId: t.id ?? 0,
@@ -259,14 +269,14 @@ export function readyNotice(ev: SeqEvent): ReadyNotice | null {
 export function applyOrderEvent(b: OrderBook, ev: SeqEvent): OrderBook {
   if (seen(b.seq, ev)) return b;
   if (ev.kind.startsWith('order.')) {
-    const o = normalizeOrder(ev.data as Partial<Order>);
+    const o = normalizeOrder(payload<Order>(ev.data, 'order'));
     const orders = { ...b.orders };
     if (o.status === 'open') orders[o.id] = o;
     else delete orders[o.id];
     return { ...b, seq: ev.seq, orders };
   }
   if (ev.kind.startsWith('ticket.')) {
-    const t = normalizeTicket(ev.data as Partial<Ticket>);
+    const t = normalizeTicket(payload<Ticket>(ev.data, 'ticket'));
     const notice = readyNotice(ev);
     const notices = notice ? [notice, ...b.notices].slice(0, 20) : b.notices;
     const o = b.orders[t.order_id];

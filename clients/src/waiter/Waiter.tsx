@@ -508,7 +508,7 @@ function MenuView(p: {
               {cart.map((l) => (
                 <li key={l.key} class="line">
                   <span>
-                    {l.quantity}× {l.product.name}
+                    {!isAvailable(l.product, p.floor) && <span class="badge badge-bad">{t('kds86')}</span>} {l.quantity}× {l.product.name}
                     {l.modifiers.length > 0 && <small> ({l.modifiers.join(', ')})</small>}
                     {l.notes && <small> “{l.notes}”</small>}
                     {l.course > 1 && <small> · {t('kdsCourse', { n: l.course })}</small>}
@@ -520,8 +520,9 @@ function MenuView(p: {
                 </li>
               ))}
             </ul>
-            {courses.length > 1 &&
-              courses.slice(1).map((c) => (
+            {courses
+              .filter((c) => c > 1)
+              .map((c) => (
                 <label key={c} class="check">
                   <input
                     type="checkbox"
