@@ -57,13 +57,6 @@ pub async fn append(
         return Ok(vec![]);
     }
     let n = events.len() as i64;
-    let last: i64 =
-        sqlx::query_scalar("UPDATE event_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq")
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?;
-    let first = last - n + 1;
-    let seqs: Vec<i64> = (first..=last).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind).collect();
     // Topics are stored as one text[] per event; unnest cannot zip a 2-D array, so pass JSON.
     let topics: Vec<Value> = events
@@ -71,23 +64,26 @@ pub async fn append(
         .map(|e| Value::from(e.topics.clone()))
         .collect();
     let payloads: Vec<Value> = events.into_iter().map(|e| e.payload).collect();
-    sqlx::query(
-        "INSERT INTO events (seq, kind, topics, payload, actor)
-         SELECT s, k, ARRAY(SELECT jsonb_array_elements_text(t)), p, $5
-         FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS u(s, k, t, p)",
+    // One round trip: take the numbers, insert, queue the NOTIFY. The counter's row lock is
+    // held from here to commit, so this is kept to a single statement.
+    let last: i64 = sqlx::query_scalar(
+        "WITH c AS (UPDATE event_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq),
+              ins AS (
+                INSERT INTO events (seq, kind, topics, payload, actor)
+                SELECT c.seq - $1 + u.n, u.k, ARRAY(SELECT jsonb_array_elements_text(u.t)), u.p, $5
+                FROM c, unnest($2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS u(k, t, p, n)
+              )
+         SELECT c.seq FROM c, LATERAL (SELECT pg_notify($6, c.seq::text)) AS notified",
     )
-    .bind(&seqs)
+    .bind(n)
     .bind(&kinds)
     .bind(&topics)
     .bind(&payloads)
     .bind(actor)
-    .execute(&mut *conn)
+    .bind(CHANNEL)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(CHANNEL)
-        .bind(last.to_string())
-        .execute(&mut *conn)
-        .await?;
+    let seqs: Vec<i64> = (last - n + 1..=last).collect();
     Ok(seqs)
 }
 

@@ -18,7 +18,8 @@ async fn sixteen_writers_make_a_gap_free_log_in_commit_order() {
     let mut app = TestApp::spawn().await;
     let mut listener = PgListener::connect(&app.db_url).await.unwrap();
     listener.listen(kenangan::events::CHANNEL).await.unwrap();
-    let pool = app.db.clone();
+    // The checker reads on its own connections, not the server's pool.
+    let pool = kenangan::db::pool(&app.db_url, 4).await.unwrap();
     let expected_events = (WRITERS * (CHANGES / 2) * 2 + WRITERS * (CHANGES / 2)) as i64;
 
     // Checks every notification as it arrives: the log is contiguous up to it, and each
