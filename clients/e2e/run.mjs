@@ -126,7 +126,21 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   log(`starting ${bin} serve on ${base} with database ${dbName}`);
   const fd = openSync(serverLog, 'w');
-  const server = spawn(bin, ['serve'], { cwd: repo, env, stdio: ['ignore', fd, fd] });
+  const start = () => spawn(bin, ['serve'], { cwd: repo, env, stdio: ['ignore', fd, fd] });
+  let server = start();
+  /** Stops the server as a deploy does (SIGTERM: sessions get 1012), bounded. */
+  const stopServer = () =>
+    new Promise((r) => {
+      if (server.exitCode !== null || server.signalCode !== null) return r();
+      const h = setTimeout(() => {
+        server.kill('SIGKILL');
+      }, 20_000);
+      server.once('exit', () => {
+        clearTimeout(h);
+        r();
+      });
+      server.kill('SIGTERM');
+    });
 
   let browser = null;
   let failed = 0;
@@ -138,19 +152,7 @@ async function main() {
     } catch {
       /* already gone */
     }
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const h = setTimeout(() => {
-          server.kill('SIGKILL');
-          r();
-        }, 10_000);
-        server.once('exit', () => {
-          clearTimeout(h);
-          r();
-        });
-      });
-    }
+    await stopServer();
     if (!process.env.E2E_KEEP) {
       dropDatabase(pgBase, dbName);
       rmSync(uploads, { recursive: true, force: true });
@@ -177,7 +179,19 @@ async function main() {
     const shots = resolve(process.env.SCREENSHOT_DIR ?? join(out, 'screenshots'));
     mkdirSync(shots, { recursive: true });
     const only = process.env.E2E_ONLY;
-    const ctx = { base, browser, shots, state: {} };
+    const ctx = {
+      base,
+      browser,
+      shots,
+      state: {},
+      /** A restart, as in a deploy: SIGTERM (sessions close with 1012), then the same server again. */
+      async restartServer(whileDown) {
+        await stopServer();
+        if (whileDown) await whileDown();
+        server = start();
+        await waitHealthy(base, server, 90_000);
+      },
+    };
     for (const s of scenarios) {
       if (only && !s.name.includes(only)) {
         skipped++;

@@ -284,6 +284,27 @@ export const scenarios = [
     },
   },
   {
+    name: 'a server restart (1012): the screen says so, reconnects with back-off and resumes exactly',
+    async run(ctx) {
+      const kds = await screen(ctx, 'kitchen', '/kds/grill', TABLET);
+      await live(kds.page);
+      const waiter = await login(ctx.base, 'waiter');
+      const ribeye = await productId(ctx.base, waiter.token, 'Black Angus Ribeye 250g');
+      await ctx.restartServer(async () => {
+        await kds.page.locator('[data-testid=conn][data-status=reconnecting]').waitFor();
+        assert.match(await kds.page.locator('[data-testid=conn]').textContent(), /reconnecting/);
+      });
+      await kds.page.locator('[data-testid=conn][data-status=live]').waitFor({ timeout: 30_000 });
+      await order(ctx.base, waiter.token, 'T12', [{ product_id: ribeye, quantity: 1 }]);
+      await kds.page.locator('[data-testid=ticket][data-table=T12]').waitFor();
+      assert.equal(await kds.page.locator('[data-testid=ticket][data-table=T12]').count(), 1);
+      const open = await api(ctx.base, 'GET', '/tickets?station=grill', { token: kds.token });
+      const want = open.data.filter((t) => t.status === 'fired' || t.status === 'started').map((t) => String(t.id)).sort();
+      const have = (await kds.page.locator('[data-testid=ticket]').evaluateAll((els) => els.map((e) => e.dataset.ticket))).sort();
+      assert.deepEqual(have, want);
+    },
+  },
+  {
     name: "an 86'd product cannot be ordered",
     async run(ctx) {
       const w = await screen(ctx, 'waiter', '/waiter', PHONE);
