@@ -284,6 +284,23 @@ export const scenarios = [
     },
   },
   {
+    name: 'ticket ages turn yellow then red at the configured thresholds',
+    async run(ctx) {
+      // Thresholds from the URL (minutes): yellow after 3 s, red after 6 s.
+      const kds = await screen(ctx, 'kitchen', '/kds/grill?warn=0.05&late=0.1', TABLET);
+      await live(kds.page);
+      const waiter = await login(ctx.base, 'waiter');
+      const steak = await productId(ctx.base, waiter.token, 'Iga Bakar Kenangan');
+      await order(ctx.base, waiter.token, 'T13', [{ product_id: steak, quantity: 3, modifiers: ['extra pedas'], notes: 'no rice' }]);
+      const age = kds.page.locator('[data-testid=ticket][data-table=T13] [data-testid=age]');
+      await age.waitFor();
+      await kds.page.locator('[data-testid=ticket][data-table=T13] [data-testid=age][data-level=warn]').waitFor();
+      await kds.page.locator('[data-testid=ticket][data-table=T13] [data-testid=age][data-level=late]').waitFor();
+      assert.match(await age.textContent(), /^\d+:\d\d$/);
+      await shot(ctx, kds.page, 'kds-late');
+    },
+  },
+  {
     name: 'a server restart (1012): the screen says so, reconnects with back-off and resumes exactly',
     async run(ctx) {
       const kds = await screen(ctx, 'kitchen', '/kds/grill', TABLET);

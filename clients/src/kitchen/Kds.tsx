@@ -236,6 +236,7 @@ export function Kds({ station }: { station: string }) {
           {menu.length > 0 && (
             <fieldset class="menu86">
               <legend>{t('kds86')}</legend>
+              <p class="hint menu86-hint">{t('kds86Hint')}</p>
               {menu.map((p) => {
                 const is86 = out[p.id] ? !out[p.id].is_available : !p.is_available;
                 return (
