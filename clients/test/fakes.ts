@@ -18,6 +18,10 @@ export class FakeSocket implements SocketLike {
     this.closedWith = code ?? 1000;
     this.readyState = 3;
   }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
   recv(frame: Record<string, unknown>): void {
     this.readyState = 1;
     this.onmessage?.({ data: JSON.stringify(frame) });

@@ -77,6 +77,7 @@ describe('wsUrl', () => {
   it('follows the page scheme and escapes the token', () => {
     expect(wsUrl('a b', { protocol: 'https:', host: 'x.id' })).toBe('wss://x.id/api/v1/ws?token=a%20b');
     expect(wsUrl('t', { protocol: 'http:', host: 'localhost:8080' })).toBe('ws://localhost:8080/api/v1/ws?token=t');
+    expect(wsUrl(null, { protocol: 'http:', host: 'localhost:8080' })).toBe('ws://localhost:8080/api/v1/ws');
   });
 });
 
@@ -98,6 +99,28 @@ describe('HubClient', () => {
     h.last().recv(h.ev(15, 11));
     expect(h.applied.map((e) => e.seq)).toEqual([11, 15]);
     expect(h.hub.info.lastSeq).toBe(15);
+  });
+
+  it('can authenticate with a first frame instead of the URL', () => {
+    const sockets: FakeSocket[] = [];
+    const hub = new HubClient({
+      url: () => 'ws://test/api/v1/ws',
+      token: () => 'jwt-1',
+      topics: ['expo'],
+      socket: (u) => {
+        const s = new FakeSocket(u);
+        sockets.push(s);
+        return s;
+      },
+      clock: new FakeClock(),
+      handlers: { snapshot: () => {}, event: () => {} },
+    });
+    hub.start();
+    expect(sockets[0].url).toBe('ws://test/api/v1/ws');
+    sockets[0].open();
+    expect(sockets[0].sent[0]).toEqual({ op: 'auth', token: 'jwt-1' });
+    sockets[0].recv({ type: 'welcome', user: { id: 1, username: 'k', role: 'kitchen' }, head: 0, epoch: 1 });
+    expect(sockets[0].lastOp()).toEqual({ op: 'subscribe', topics: ['expo'], since: null });
   });
 
   it('ignores a duplicate event', () => {

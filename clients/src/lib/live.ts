@@ -26,7 +26,8 @@ export function useLive(topics: string[], handlers: LiveHandlers): ConnInfo {
   useEffect(() => {
     if (topics.length === 0) return;
     const hub = new HubClient({
-      url: () => wsUrl(session.get()?.token ?? ''),
+      url: () => wsUrl(null),
+      token: () => session.get()?.token ?? '',
       topics,
       handlers: {
         snapshot: (t, s, seq) => h.current.snapshot(t, s, seq),

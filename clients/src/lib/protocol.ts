@@ -161,8 +161,13 @@ export const browserClock: Clock = {
 };
 
 export interface HubOptions {
-  /** The WebSocket URL with the token (a function, so a refreshed token is picked up). */
+  /** The WebSocket URL (a function, so a changed token or host is picked up). */
   url: () => string;
+  /**
+   * The JWT, sent as the first frame (`{"op":"auth","token":…}`) so it stays out of URLs and
+   * proxy logs. Without it the token must be in the URL (`?token=`).
+   */
+  token?: () => string;
   topics: string[];
   handlers: HubHandlers;
   socket?: SocketFactory;
@@ -177,13 +182,15 @@ export interface HubOptions {
   offlineRetryMs?: number;
 }
 
-export function wsUrl(token: string, loc: { protocol: string; host: string } = location): string {
+/** The hub's URL for this page; with `token`, the token goes in the query string. */
+export function wsUrl(token: string | null, loc: { protocol: string; host: string } = location): string {
   const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${loc.host}/api/v1/ws?token=${encodeURIComponent(token)}`;
+  const q = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${proto}//${loc.host}/api/v1/ws${q}`;
 }
 
 export class HubClient {
-  private o: Required<Omit<HubOptions, 'handlers'>> & { handlers: HubHandlers };
+  private o: Required<Omit<HubOptions, 'handlers' | 'token'>> & Pick<HubOptions, 'token'> & { handlers: HubHandlers };
   private ws: SocketLike | null = null;
   private epoch: number | null = null;
   private subscribedOnce = false;
@@ -271,6 +278,10 @@ export class HubClient {
       return;
     }
     this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      if (this.o.token) this.send({ op: 'auth', token: this.o.token() });
+    };
     ws.onmessage = (m) => {
       if (this.ws !== ws) return;
       this.onFrame(m.data);
@@ -291,6 +302,7 @@ export class HubClient {
     this.ws = null;
     this.stopHeartbeat();
     if (ws) {
+      ws.onopen = null;
       ws.onmessage = null;
       ws.onclose = null;
       ws.onerror = null;
