@@ -88,6 +88,8 @@ fn api_routes() -> Routes {
     let r = crate::floor::routes(r);
     let r = crate::orders::routes(r);
     let r = crate::stats::routes(r);
+    let r = crate::settings::routes(r);
+    let r = crate::audit::routes(r);
     crate::hub::routes(r)
 }
 

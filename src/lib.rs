@@ -1,6 +1,7 @@
 //! Kenangan: a real-time order hub for restaurants.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -13,4 +14,5 @@ pub mod hub;
 pub mod menu;
 pub mod orders;
 pub mod server;
+pub mod settings;
 pub mod stats;

@@ -60,6 +60,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let _sentry = init_sentry(cfg.is_production());
     init_tracing(cfg.is_production());
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -81,12 +82,42 @@ fn main() -> std::process::ExitCode {
 fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry().with(filter).with(
+        sentry::integrations::tracing::ErrorLayer::new()
+            .with_filter(tracing_subscriber::filter::LevelFilter::ERROR),
+    );
     if json {
         registry.with(fmt::layer().json()).init();
     } else {
         registry.with(fmt::layer().compact()).init();
     }
+}
+
+/// Sentry, only when SENTRY_DSN is set: panics (hook) and every `tracing::error!` — server
+/// errors — via the layer in `init_tracing`. The guard flushes pending reports on exit.
+fn init_sentry(production: bool) -> Option<sentry::ClientInitGuard> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let dsn = match env("SENTRY_DSN")?.trim().parse() {
+        Ok(dsn) => dsn,
+        Err(e) => {
+            eprintln!("kenangan: SENTRY_DSN is not a valid DSN ({e}); error reporting is off");
+            return None;
+        }
+    };
+    let mut opts = sentry::ClientOptions::default();
+    opts.dsn = Some(dsn);
+    opts.release = sentry::release_name!();
+    let default_env = if production {
+        "production"
+    } else {
+        "development"
+    };
+    opts.environment = Some(
+        env("SENTRY_ENVIRONMENT")
+            .unwrap_or_else(|| default_env.to_string())
+            .into(),
+    );
+    Some(sentry::init(opts))
 }
 
 async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {

@@ -154,7 +154,10 @@ async fn create(
     AsAdmin(user): AsAdmin,
     AppJson(body): AppJson<NewUser>,
 ) -> Result<Response> {
-    let u = create_user(&st.db, body, st.config.is_production()).await?;
+    let mut tx = st.db.begin().await?;
+    let u = create_user(&mut *tx, body, st.config.is_production()).await?;
+    crate::events::append(&mut tx, Some(user.id), vec![user_event("user.created", &u)]).await?;
+    tx.commit().await?;
     tracing::info!(by = user.id, new_user = u.id, role = %u.role, "user created");
     Ok(created("User created", u))
 }
@@ -241,7 +244,18 @@ async fn update(
     .bind(hash)
     .fetch_one(&mut *tx)
     .await?;
+    crate::events::append(
+        &mut tx,
+        Some(user.id),
+        vec![user_event("user.updated", &updated)],
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(by = user.id, user_id = id, "user updated");
     Ok(ok("User updated", updated))
+}
+
+/// User changes go to the log for the audit view only: no screen holds a topic for them.
+fn user_event(kind: &'static str, u: &UserView) -> crate::events::NewEvent {
+    crate::events::NewEvent::new(kind, vec![], u)
 }

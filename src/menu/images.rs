@@ -45,59 +45,74 @@ fn too_large(limit: usize) -> Error {
     ))
 }
 
+/// Reads the multipart field `image`, enforcing `limit` while reading and checking the type
+/// by content. Returns the bytes and the file extension.
+pub(crate) async fn read_image_field(
+    multipart: std::result::Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    limit: usize,
+) -> Result<(Vec<u8>, &'static str)> {
+    let unreadable = || {
+        Error::BadRequest(
+            "malformed_multipart",
+            "The upload could not be read.".into(),
+        )
+    };
+    let mut multipart = multipart.map_err(|_| {
+        Error::UnsupportedMedia(
+            "Send the image as multipart/form-data with a field named 'image'.".into(),
+        )
+    })?;
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        if field.name() != Some("image") {
+            continue;
+        }
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let ext = sniff(&buf).ok_or_else(|| {
+            Error::UnsupportedMedia("The file is not a PNG, JPEG or WebP image.".into())
+        })?;
+        return Ok((buf, ext));
+    }
+    Err(Error::validation(
+        "image",
+        "Attach the image in a field named 'image'.",
+    ))
+}
+
+/// Writes an image under `UPLOAD_DIR/<dir>/` and returns the URL it is served at.
+pub(crate) async fn store_image(
+    upload_dir: &std::path::Path,
+    dir: &str,
+    stem: &str,
+    ext: &str,
+    data: &[u8],
+) -> Result<String> {
+    let folder = upload_dir.join(dir);
+    tokio::fs::create_dir_all(&folder)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+    let file = format!("{stem}.{ext}");
+    tokio::fs::write(folder.join(&file), data)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok(format!("/uploads/{dir}/{file}"))
+}
+
 async fn upload(
     State(st): State<AppState>,
     AsManager(user): AsManager,
     AppPath(id): AppPath<i32>,
     multipart: std::result::Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response> {
-    let mut multipart = multipart.map_err(|_| {
-        Error::UnsupportedMedia(
-            "Send the image as multipart/form-data with a field named 'image'.".into(),
-        )
-    })?;
     fetch(&st.db, id).await?;
-    let limit = st.config.max_upload_bytes;
-    let mut data: Option<Vec<u8>> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| {
-        Error::BadRequest(
-            "malformed_multipart",
-            "The upload could not be read.".into(),
-        )
-    })? {
-        if field.name() != Some("image") {
-            continue;
-        }
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| {
-            Error::BadRequest(
-                "malformed_multipart",
-                "The upload could not be read.".into(),
-            )
-        })? {
-            if buf.len() + chunk.len() > limit {
-                return Err(too_large(limit));
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        data = Some(buf);
-        break;
-    }
-    let data = data
-        .ok_or_else(|| Error::validation("image", "Attach the photo in a field named 'image'."))?;
-    let ext = sniff(&data).ok_or_else(|| {
-        Error::UnsupportedMedia("The file is not a PNG, JPEG or WebP image.".into())
-    })?;
-
-    let dir = st.config.upload_dir.join("products");
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    let file = format!("{id}-{}.{ext}", uuid::Uuid::new_v4().simple());
-    tokio::fs::write(dir.join(&file), &data)
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    let url = format!("/uploads/products/{file}");
+    let (data, ext) = read_image_field(multipart, st.config.max_upload_bytes).await?;
+    let stem = format!("{id}-{}", uuid::Uuid::new_v4().simple());
+    let url = store_image(&st.config.upload_dir, "products", &stem, ext, &data).await?;
 
     let mut tx = st.db.begin().await?;
     sqlx::query("UPDATE products SET image_url = $2, updated_at = now() WHERE id = $1")

@@ -2,7 +2,7 @@
 //! availability (86) and photos.
 
 mod categories;
-mod images;
+pub(crate) mod images;
 mod products;
 mod stations;
 

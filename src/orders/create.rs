@@ -162,6 +162,7 @@ pub async fn create(
         None => (None, user.id, req.covers.unwrap_or(1)),
     };
 
+    let (tax_bp, service_bp) = crate::settings::rates(&mut *tx, &st.config).await?;
     let order_id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (table_id, order_type, waiter_id, covers, notes, tax_rate_bp, service_rate_bp)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -171,8 +172,8 @@ pub async fn create(
     .bind(waiter_id)
     .bind(covers)
     .bind(req.notes.trim())
-    .bind(st.config.tax_rate_bp)
-    .bind(if order_type == "takeaway" { 0 } else { st.config.service_rate_bp })
+    .bind(tax_bp)
+    .bind(if order_type == "takeaway" { 0 } else { service_bp })
     .fetch_one(&mut *tx)
     .await?;
     items::insert(&mut tx, order_id, &req.items, false).await?;

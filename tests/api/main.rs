@@ -2,6 +2,7 @@
 
 mod auth;
 mod authz;
+mod backoffice;
 mod bad_input;
 mod event_log;
 mod floor;
