@@ -220,3 +220,27 @@ describe('payloads', () => {
     expect(b.open.map((t) => t.id)).toEqual([4]);
   });
 });
+
+describe('waiter notices', () => {
+  it('a notice goes once its ticket is served, recalled, or its order closed', async () => {
+    const { liveNotices } = await import('../src/lib/state');
+    const t = ticket(1);
+    let b = bookFromSnapshot({ orders: [order(101)] }, 5);
+    b = applyOrderEvent(b, ev(6, 'ticket.fired', t));
+    b = applyOrderEvent(b, ev(7, 'ticket.ready', { ...t, status: 'ready' }));
+    expect(liveNotices(b.notices, b)).toHaveLength(1);
+    const served = applyOrderEvent(b, ev(8, 'ticket.served', { ...t, status: 'served' }));
+    expect(liveNotices(served.notices, served)).toHaveLength(0);
+    const paid = applyOrderEvent(b, ev(8, 'order.paid', order(101, { status: 'paid' })));
+    expect(liveNotices(paid.notices, paid)).toHaveLength(0);
+  });
+  it('a board forgets changes of tickets that left it', () => {
+    let b = boardFromSnapshot({ tickets: [] }, 1);
+    b = applyTicketEvent(b, ev(2, 'ticket.fired', ticket(1)));
+    b = applyTicketEvent(b, ev(3, 'ticket.fired', ticket(2)));
+    b = applyTicketEvent(b, ev(4, 'ticket.voided', ticket(1, { status: 'voided' })));
+    expect(Object.keys(b.changed).sort()).toEqual(['1', '2']);
+    b = applyTicketEvent(b, ev(5, 'ticket.started', ticket(2, { status: 'started' })));
+    expect(Object.keys(b.changed)).toEqual(['2']);
+  });
+});

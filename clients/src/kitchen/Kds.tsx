@@ -130,7 +130,12 @@ export function Kds({ station }: { station: string }) {
       if (next !== prev && e.kind.startsWith('ticket.')) {
         const id = (e.data as Ticket).id;
         if (e.kind === 'ticket.fired' || e.kind === 'ticket.updated' || e.kind === 'ticket.recalled' || e.kind === 'ticket.voided') {
-          flashes.set((f) => ({ ...f, [id]: Date.now() }));
+          const cut = Date.now() - FLASH_MS;
+          flashes.set((f) => {
+            const keep: Record<number, number> = { [id]: Date.now() };
+            for (const [k, v] of Object.entries(f)) if (v > cut && Number(k) !== id) keep[Number(k)] = v;
+            return keep;
+          });
           beep(e.kind === 'ticket.fired' ? 'new' : 'change');
         }
       }

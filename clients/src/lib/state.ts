@@ -132,7 +132,10 @@ export function applyTicketEvent(b: TicketBoard, ev: SeqEvent, station?: string)
   } else if (t.status === 'served') {
     recent = [t, ...recent].slice(0, RECENT_MAX);
   }
-  return { seq: ev.seq, open, recent, changed: { ...b.changed, [t.id]: ev.seq } };
+  // Remember changes only of tickets still on screen (a long shift must not grow this).
+  const changed: Record<number, number> = { [t.id]: ev.seq };
+  for (const x of [...open, ...recent]) if (b.changed[x.id] !== undefined && x.id !== t.id) changed[x.id] = b.changed[x.id];
+  return { seq: ev.seq, open, recent, changed };
 }
 
 /** Tickets still being cooked (fired or started): rushed first, then oldest first. */
@@ -251,6 +254,14 @@ export function bookFromSnapshot(state: unknown, seq: number, prev?: OrderBook):
     if (o.status === undefined || o.status === 'open') orders[o.id ?? 0] = normalizeOrder(o);
   }
   return { seq, orders, notices: prev?.notices ?? [] };
+}
+
+/**
+ * The notices still worth showing: the ticket is still ready (not served, recalled or voided
+ * since — e.g. after a replay of a whole afternoon) and its order still open.
+ */
+export function liveNotices(notices: ReadyNotice[], b: OrderBook): ReadyNotice[] {
+  return notices.filter((n) => b.orders[n.orderId]?.tickets.some((k) => k.id === n.ticketId && k.status === 'ready'));
 }
 
 /** A `ticket.ready` event as a notice for the waiter, else null. */

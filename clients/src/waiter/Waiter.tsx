@@ -19,6 +19,7 @@ import {
   formatAge,
   ageMs,
   isAvailable,
+  liveNotices,
   readyNotice,
   sortedTables,
   type FloorState,
@@ -99,6 +100,7 @@ export function Waiter() {
     },
   });
 
+  const shown = liveNotices(notices, bk);
   const orderFor = (tb: Table | undefined): Order | undefined =>
     tb?.current_order_id ? bk.orders[tb.current_order_id] : undefined;
 
@@ -112,9 +114,9 @@ export function Waiter() {
         )}
       </Header>
       <ConnectionBanner info={conn} />
-      {notices.length > 0 && (
+      {shown.length > 0 && (
         <div class="notices" role="alert">
-          {notices.map((n) => (
+          {shown.map((n) => (
             <div class="notice" key={n.ticketId} data-testid="notice">
               <span>{n.table ? t('wReady', { t: n.table }) : t('wReadyTakeaway', { id: n.orderId })}</span>
               <ServeButton ticketId={n.ticketId} onDone={() => setNotices((c) => c.filter((x) => x.ticketId !== n.ticketId))} onError={setToast} />
