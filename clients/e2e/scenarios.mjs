@@ -197,6 +197,10 @@ export const scenarios = [
       // Served from the notice; the session survives a reload; logout goes back to the login.
       await notice.locator('button', { hasText: 'Mark served' }).click();
       await expo.page.locator('[data-testid=expo-ready] [data-testid=ticket][data-table=T5]').waitFor({ state: 'detached' });
+      assert.equal(await w.locator('[data-testid=notice]').count(), 0);
+      await w.locator('[data-testid=bill]').click();
+      await w.locator('[data-testid=table-sheet] .badge.ts-bill_requested').waitFor();
+      await w2.page.locator('[data-testid=table][data-label=T5][data-status=bill_requested]').waitFor();
       await w.reload();
       await w.locator('[data-testid=waiter]').waitFor();
       await live(w);

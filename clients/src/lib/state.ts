@@ -243,6 +243,15 @@ export const emptyBook = (): OrderBook => ({ seq: null, orders: {}, notices: [] 
 function normalizeOrder(o: Partial<Order>): Order {
   return {
     ...(o as Order),
+    table_label: o.table_label ?? null,
+    waiter_name: o.waiter_name ?? '',
+    covers: o.covers ?? 0,
+    notes: o.notes ?? '',
+    subtotal: o.subtotal ?? 0,
+    tax: o.tax ?? 0,
+    service_charge: o.service_charge ?? 0,
+    total: o.total ?? 0,
+    version: o.version ?? 1,
     items: arr<Partial<Item>>(o.items).map(normalizeItem),
     tickets: arr<TicketSummary>(o.tickets),
   };
