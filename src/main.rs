@@ -27,7 +27,11 @@ enum Command {
     /// Run the server (the default).
     Serve,
     /// Create the database if needed and apply migrations, then exit.
-    Migrate,
+    Migrate {
+        /// Also load the demo menu, tables and users into an empty database (not in production).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Create a user. The password is read from --password, or prompted for, or read from stdin.
     CreateUser {
         #[arg(long)]
@@ -133,10 +137,16 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             tracing::info!("server stopped");
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { demo } => {
+            if demo && cfg.is_production() {
+                anyhow::bail!("demo data is never loaded in production");
+            }
             let pool = db::connect(&cfg).await?;
             db::migrate(&pool).await?;
-            println!("migrations applied");
+            if demo {
+                db::load_demo_data(&pool).await?;
+            }
+            println!("migrations applied{}", if demo { " and demo data loaded" } else { "" });
             Ok(())
         }
         Command::CreateUser {
