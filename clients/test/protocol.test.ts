@@ -318,3 +318,11 @@ describe('HubClient', () => {
     expect(h.hub.info.status).toBe('stopped');
   });
 });
+
+describe('wsUrl with another API base', () => {
+  it('follows an absolute API URL, or a prefix on this host', () => {
+    expect(wsUrl(null, { protocol: 'https:', host: 'app.id' }, 'https://api.kenangan.id/api/v1/')).toBe('wss://api.kenangan.id/api/v1/ws');
+    expect(wsUrl(null, { protocol: 'http:', host: 'h:8080' }, 'http://10.0.0.2:8080/api/v1')).toBe('ws://10.0.0.2:8080/api/v1/ws');
+    expect(wsUrl(null, { protocol: 'https:', host: 'app.id' }, '/kenangan/api/v1')).toBe('wss://app.id/kenangan/api/v1/ws');
+  });
+});

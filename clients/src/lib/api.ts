@@ -1,6 +1,12 @@
 // REST client for `/api/v1`: the envelope `{"success","message","data"}` /
 // `{"success":false,"message","error":{"code","details"}}` becomes data or an ApiError.
 
+/**
+ * Where the API is: same-origin `/api/v1` unless the build sets `VITE_API_URL` (an absolute
+ * URL such as `https://api.example.id/api/v1` when the screens and the API are on two domains).
+ */
+export const API_BASE: string = ((import.meta.env?.VITE_API_URL as string | undefined) ?? '/api/v1').replace(/\/$/, '');
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -42,7 +48,7 @@ export async function api<T>(method: string, path: string, o: RequestOptions = {
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, body, signal: o.signal });
+    res = await fetch(`${API_BASE}${path}`, { method, headers, body, signal: o.signal });
   } catch (e) {
     throw new ApiError(0, 'network_error', e instanceof Error ? e.message : 'network error');
   }

@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ConnInfo, type EventFrame, HubClient, type PresenceFrame, wsUrl } from './protocol';
+import { API_BASE } from './api';
 import { logout, session } from './session';
 
 export interface LiveHandlers {
@@ -26,7 +27,7 @@ export function useLive(topics: string[], handlers: LiveHandlers): ConnInfo {
   useEffect(() => {
     if (topics.length === 0) return;
     const hub = new HubClient({
-      url: () => wsUrl(null),
+      url: () => wsUrl(null, location, API_BASE),
       token: () => session.get()?.token ?? '',
       topics,
       handlers: {

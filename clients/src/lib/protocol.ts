@@ -182,11 +182,20 @@ export interface HubOptions {
   offlineRetryMs?: number;
 }
 
-/** The hub's URL for this page; with `token`, the token goes in the query string. */
-export function wsUrl(token: string | null, loc: { protocol: string; host: string } = location): string {
-  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+/**
+ * The hub's URL: `<api base>/ws` with the page's scheme and host unless the API base is an
+ * absolute URL; with `token`, the token goes in the query string.
+ */
+export function wsUrl(
+  token: string | null,
+  loc: { protocol: string; host: string } = location,
+  apiBase = '/api/v1',
+): string {
   const q = token ? `?token=${encodeURIComponent(token)}` : '';
-  return `${proto}//${loc.host}/api/v1/ws${q}`;
+  const abs = /^https?:\/\//.exec(apiBase);
+  if (abs) return `${apiBase.replace(/^http/, 'ws').replace(/\/$/, '')}/ws${q}`;
+  const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${loc.host}${apiBase.replace(/\/$/, '')}/ws${q}`;
 }
 
 export class HubClient {
