@@ -205,6 +205,13 @@ async function main() {
       } catch (e) {
         failed++;
         console.log(`not ok - ${s.name}\n  ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n  ')}`);
+        // What each screen showed when it failed.
+        let n = 0;
+        for (const c of ctx.open ?? []) {
+          for (const p of c.pages()) {
+            await p.screenshot({ path: join(out, `failed-${s.name.slice(0, 24).replace(/\W+/g, '-')}-${n++}.png`) }).catch(() => {});
+          }
+        }
       } finally {
         await ctx.closeAll?.();
       }

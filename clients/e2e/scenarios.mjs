@@ -288,6 +288,44 @@ export const scenarios = [
     },
   },
   {
+    name: "items voided or added after firing are flagged on the station's card",
+    async run(ctx) {
+      const kds = await screen(ctx, 'kitchen', '/kds/grill', TABLET);
+      const w = await screen(ctx, 'waiter', '/waiter', PHONE);
+      await Promise.all([live(kds.page), live(w.page)]);
+      await openMenu(w.page, 'T4');
+      await addProduct(w.page, 'Chicken Steak');
+      await addProduct(w.page, 'Tenderloin 180g', { modifier: 'rare' });
+      await w.page.locator('[data-testid=send]').click();
+      await w.page.locator('[data-testid=order]').waitFor();
+      const card = kds.page.locator('[data-testid=ticket][data-table=T4]');
+      await card.locator('[data-testid=item]', { hasText: 'Chicken Steak' }).waitFor();
+      const allDayOf = async (name) => {
+        const line = kds.page.locator('[data-testid=allday] li', { hasText: name });
+        return (await line.count()) === 0 ? 0 : Number((await line.locator('.qty').textContent()).trim());
+      };
+      const before = await allDayOf('Chicken Steak');
+
+      const line = w.page.locator('[data-testid=line][data-name="Chicken Steak"]');
+      await line.getByRole('button', { name: 'Void', exact: true }).click();
+      await line.getByRole('button', { name: 'Entered by mistake' }).click();
+      await w.page.locator('[data-testid=line][data-name="Chicken Steak"][data-status=voided]').waitFor();
+      await card.locator('.item-void', { hasText: 'Chicken Steak' }).waitFor();
+      assert.match(await card.locator('.item-void').textContent(), /VOID/);
+      assert.equal(await allDayOf('Chicken Steak'), before - 1);
+
+      await w.page.locator('[data-testid=add-items]').click();
+      await addProduct(w.page, 'Wagyu Sirloin 200g', { modifier: 'medium' });
+      await w.page.locator('[data-testid=send]').click();
+      await w.page.locator('[data-testid=line][data-name="Wagyu Sirloin 200g"]').waitFor();
+      await kds.page.locator('[data-testid=ticket][data-table=T4] .item-late', { hasText: 'Wagyu Sirloin 200g' }).waitFor();
+      assert.match(await kds.page.locator('[data-testid=ticket][data-table=T4] .item-late').textContent(), /ADDED/);
+      assert.equal(await card.count(), 2);
+      await shot(ctx, kds.page, 'kds-void-added');
+      await shot(ctx, w.page, 'waiter-order');
+    },
+  },
+  {
     name: 'ticket ages turn yellow then red at the configured thresholds',
     async run(ctx) {
       // Thresholds from the URL (minutes): yellow after 3 s, red after 6 s.

@@ -144,6 +144,11 @@ const en = {
   wClear: 'Clear table',
   wNoTables: 'No tables',
   wDismiss: 'OK',
+  wVoid: 'Void',
+  wVoidWhy: 'Why void it?',
+  wVoidChanged: 'Guest changed their mind',
+  wVoidMistake: 'Entered by mistake',
+  wVoidQuality: 'Quality problem',
 
   // statuses
   st_free: 'Free',
@@ -319,6 +324,11 @@ const id: Record<Key, string> = {
   wClear: 'Kosongkan meja',
   wNoTables: 'Tidak ada meja',
   wDismiss: 'OK',
+  wVoid: 'Batalkan',
+  wVoidWhy: 'Alasan pembatalan?',
+  wVoidChanged: 'Tamu berubah pikiran',
+  wVoidMistake: 'Salah input',
+  wVoidQuality: 'Masalah kualitas',
 
   st_free: 'Kosong',
   st_seated: 'Duduk',

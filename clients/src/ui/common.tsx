@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { t, setLang, useLang, type Key } from '../lib/i18n';
 import type { ConnInfo } from '../lib/protocol';
 import { navigate } from '../lib/router';
@@ -124,13 +124,13 @@ export function Header({ title, stations = [], children }: { title: string; stat
   );
 }
 
-/** A brief message at the bottom of the screen. */
-export function useToast(): [string | null, (m: string | null) => void] {
-  const [msg, setMsg] = useState<string | null>(null);
-  return [msg, setMsg];
-}
-
-export function Toast({ msg, onClose }: { msg: string | null; onClose: () => void }) {
+/** A short message at the top (never over the buttons at the bottom); it goes by itself. */
+export function Toast({ msg, onClose, ms = 6000 }: { msg: string | null; onClose: () => void; ms?: number }) {
+  useEffect(() => {
+    if (!msg) return;
+    const h = setTimeout(onClose, ms);
+    return () => clearTimeout(h);
+  }, [msg]);
   if (!msg) return null;
   return (
     <div class="toast" role="alert" data-testid="toast">

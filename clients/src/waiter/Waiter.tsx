@@ -255,6 +255,7 @@ function TableSheet({ table, order, onBack, onMenu, onError }: { table: Table; o
   const [covers, setCovers] = useState(Math.min(2, table.capacity));
   const [busy, setBusy] = useState(false);
   const [other, setOther] = useState<Order | null>(null);
+  const [voiding, setVoiding] = useState<number | null>(null);
   // Someone else's table: read its order once (it is not on our waiter topic).
   useEffect(() => {
     setOther(null);
@@ -318,14 +319,39 @@ function TableSheet({ table, order, onBack, onMenu, onError }: { table: Table; o
         <div class="order" data-testid="order" data-order={o.id}>
           <ul class="lines">
             {o.items.map((i) => (
-              <li key={i.id} class={`line it-${i.status}`}>
+              <li key={i.id} class={`line it-${i.status}`} data-testid="line" data-name={i.name} data-status={i.status}>
                 <span>
                   {i.quantity}× {i.name}
                   {i.modifiers.length > 0 && <small> ({i.modifiers.join(', ')})</small>}
                   {i.notes && <small> “{i.notes}”</small>}
+                  {i.status !== 'voided' && i.status !== 'served' && o.status === 'open' && (
+                    <button type="button" class="link" onClick={() => setVoiding(voiding === i.id ? null : i.id)} aria-expanded={voiding === i.id}>
+                      {t('wVoid')}
+                    </button>
+                  )}
                 </span>
                 <span class={`badge it-${i.status}`}>{t(('it_' + i.status) as Key)}</span>
                 <span class="price">{rupiah(i.unit_price * i.quantity)}</span>
+                {voiding === i.id && (
+                  <div class="void-reasons" role="group" aria-label={t('wVoidWhy')}>
+                    {(['wVoidChanged', 'wVoidMistake', 'wVoidQuality'] as const).map((k) => (
+                      <button
+                        key={k}
+                        type="button"
+                        class="chip"
+                        disabled={busy}
+                        onClick={() =>
+                          run(async () => {
+                            await api('POST', `/orders/${o.id}/items/${i.id}/void`, { body: { reason: t(k) }, headers: { 'If-Match': String(o.version) } });
+                            setVoiding(null);
+                          })
+                        }
+                      >
+                        {t(k)}
+                      </button>
+                    ))}
+                  </div>
+                )}
               </li>
             ))}
           </ul>
