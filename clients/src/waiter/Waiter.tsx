@@ -120,8 +120,8 @@ export function Waiter() {
             <div class="notice" key={n.ticketId} data-testid="notice">
               <span>{n.table ? t('wReady', { t: n.table }) : t('wReadyTakeaway', { id: n.orderId })}</span>
               <ServeButton ticketId={n.ticketId} onDone={() => setNotices((c) => c.filter((x) => x.ticketId !== n.ticketId))} onError={setToast} />
-              <button type="button" class="btn btn-ghost" onClick={() => setNotices((c) => c.filter((x) => x.ticketId !== n.ticketId))}>
-                {t('wDismiss')}
+              <button type="button" class="btn btn-ghost" aria-label={t('wDismiss')} title={t('wDismiss')} onClick={() => setNotices((c) => c.filter((x) => x.ticketId !== n.ticketId))}>
+                ×
               </button>
             </div>
           ))}
