@@ -29,6 +29,8 @@ const en = {
   cannotReach: 'Cannot reach the server. Check the network and try again.',
   fillBoth: 'Enter your username and password.',
   sessionExpired: 'Your session has ended. Log in again.',
+  sessionEnding: 'Your session ends at {time}: log in again before then so this screen keeps updating.',
+  loginAgain: 'Log in again',
 
   // roles and screens
   role_admin: 'Admin',
@@ -214,6 +216,8 @@ const id: Record<Key, string> = {
   cannotReach: 'Server tidak dapat dihubungi. Periksa jaringan lalu coba lagi.',
   fillBoth: 'Isi nama pengguna dan kata sandi.',
   sessionExpired: 'Sesi Anda telah berakhir. Silakan masuk lagi.',
+  sessionEnding: 'Sesi Anda berakhir pukul {time}: masuk lagi sebelum itu agar layar ini tetap diperbarui.',
+  loginAgain: 'Masuk lagi',
 
   role_admin: 'Admin',
   role_manager: 'Manajer',

@@ -8,6 +8,8 @@ import { useNow, useStore } from '../lib/store';
 
 /** How long "caught up after replaying N" stays on screen after a resume. */
 const CAUGHT_UP_SHOW_MS = 30_000;
+/** Warn this long before the login token expires (the hub then closes with 4001). */
+const EXPIRY_WARN_MS = 30 * 60_000;
 
 /** Connection honesty: live / reconnecting (with the next try) / caught up after N. */
 export function ConnectionBanner({ info }: { info: ConnInfo }) {
@@ -43,7 +45,10 @@ export function ConnectionBanner({ info }: { info: ConnInfo }) {
     text = t('connUnauthorized');
   }
   const refused = Object.keys(info.refused);
+  const s = session.get();
+  const left = s ? Date.parse(s.expires_at) - now : Infinity;
   return (
+    <>
     <div
       class={cls}
       role="status"
@@ -58,6 +63,17 @@ export function ConnectionBanner({ info }: { info: ConnInfo }) {
       {detail && <span class="conn-detail">{detail}</span>}
       {refused.length > 0 && <span class="conn-detail">{t('connRefused', { topics: refused.join(', ') })}</span>}
     </div>
+    {left < EXPIRY_WARN_MS && (
+      <div class="conn conn-wait" role="alert" data-testid="expiring">
+        <span class="conn-text">
+          {t('sessionEnding', { time: new Date(Date.parse(s!.expires_at)).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) })}
+        </span>
+        <button type="button" class="btn btn-ghost" onClick={() => logout()}>
+          {t('loginAgain')}
+        </button>
+      </div>
+    )}
+    </>
   );
 }
 
