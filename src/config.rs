@@ -30,6 +30,8 @@ pub struct Config {
     pub demo_data: bool,
     /// The restaurant's time zone (IANA name): "today" on the dashboard is its local day.
     pub timezone: String,
+    /// WebSocket hub, fan-out and Redis settings.
+    pub hub: crate::hub::settings::HubSettings,
 }
 
 /// Secrets are never printed.
@@ -210,6 +212,7 @@ impl Config {
             event_retention: Duration::from_secs(retention_days * 86_400),
             demo_data,
             timezone: get("RESTAURANT_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()),
+            hub: crate::hub::settings::HubSettings::from_lookup(&get)?,
         })
     }
 
