@@ -32,7 +32,10 @@ const MAX_WRITE_BUFFER: usize = 8 << 20;
 /// Client frames are tiny JSON ops.
 const MAX_IN_MESSAGE: usize = 16 << 10;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a close frame may take to get out (a stalled screen may still drain it).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long we wait for the peer to answer our close.
+const CLOSE_REPLY: Duration = Duration::from_secs(2);
 pub(super) const MAX_TOPICS: usize = 64;
 /// Malformed or refused frames tolerated before the session is closed (1008).
 const MAX_STRIKES: u32 = 10;
@@ -111,7 +114,16 @@ pub(super) struct Session {
 
 async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
     let hub = st.hub.clone();
-    let (user, expires_at) = match authenticate(&st, &mut socket, token).await {
+    let authed = tokio::select! {
+        a = authenticate(&st, &mut socket, token) => Some(a),
+        _ = hub.closing() => None,
+        _ = hub.crashed() => return,
+    };
+    let Some(authed) = authed else {
+        close(&mut socket, CLOSE_RESTART, "server restarting").await;
+        return;
+    };
+    let (user, expires_at) = match authed {
         Ok(u) => u,
         Err(reason) => {
             hub.metrics()
@@ -190,7 +202,7 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         .await
         .is_ok_and(|r| r.is_ok())
     {
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        let _ = tokio::time::timeout(CLOSE_REPLY, async {
             while let Some(Ok(m)) = socket.recv().await {
                 if matches!(m, Message::Close(_)) {
                     break;
