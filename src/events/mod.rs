@@ -9,6 +9,7 @@
 
 pub mod listener;
 pub mod redis_bridge;
+pub mod retention;
 pub mod topics;
 
 use serde::Serialize;

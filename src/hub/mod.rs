@@ -146,6 +146,11 @@ impl Hub {
                 Some(client)
             }
         };
+        hub.spawn(events::retention::run(
+            db.clone(),
+            config.event_retention,
+            hub.0.stop.clone(),
+        ));
         let presence_redis = redis.zip(presence_redis);
         hub.spawn(presence::run(
             hub.0.presence.clone(),

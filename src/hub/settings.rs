@@ -52,7 +52,7 @@ impl HubSettings {
             }
         };
         let queue_capacity = num(get, "WS_QUEUE_CAPACITY", 1024, 8, 1 << 20)? as usize;
-        let ping_interval = Duration::from_secs(num(get, "WS_PING_SECONDS", 20, 1, 3600)?);
+        let ping_interval = Duration::from_secs(num(get, "WS_PING_SECONDS", 10, 1, 3600)?);
         let write_timeout = Duration::from_secs(num(get, "WS_WRITE_TIMEOUT_SECONDS", 20, 1, 3600)?);
         let listener_probe =
             Duration::from_secs(num(get, "LISTENER_PROBE_SECONDS", 10, 1, 86_400)?);
