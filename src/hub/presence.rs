@@ -71,6 +71,8 @@ pub struct Presence {
     local: Mutex<HashMap<SessionId, Screen>>,
     remote: Mutex<HashMap<String, Screen>>,
     stations: Mutex<Vec<Station>>,
+    /// Screens per station code, kept as screens change (never recounted per frame).
+    counts: Mutex<HashMap<String, usize>>,
     writes: Option<mpsc::Sender<Write>>,
     shared: bool,
 }
@@ -108,6 +110,7 @@ impl Presence {
             local: Mutex::default(),
             remote: Mutex::default(),
             stations: Mutex::default(),
+            counts: Mutex::default(),
             writes: shared.then_some(tx),
             shared,
         };
@@ -126,54 +129,74 @@ impl Presence {
             connected_at: Utc::now(),
         };
         lock(&self.local).insert(id, screen.clone());
-        self.changed("joined", screen);
+        // Managers hear about a screen once it holds something (a storm of fresh
+        // connections stays quiet until they subscribe).
+        self.share(Write::Upsert(screen));
     }
 
     pub fn update(&self, id: SessionId, topics: &[String]) {
-        let screen = {
+        let (before, after) = {
             let mut local = lock(&self.local);
             let Some(s) = local.get_mut(&id) else { return };
             if s.topics == topics {
                 return;
             }
+            let before = s.clone();
             s.topics = topics.to_vec();
             s.stations = stations_of(topics);
-            s.clone()
+            (before, s.clone())
         };
-        self.changed("updated", screen);
+        self.changed(Some(&before), Some(&after));
+        self.share(Write::Upsert(after));
     }
 
     pub fn disconnect(&self, id: SessionId) {
         let Some(screen) = lock(&self.local).remove(&id) else {
             return;
         };
-        self.changed("left", screen);
+        self.changed(Some(&screen), None);
+        self.share(Write::Remove(screen.id));
     }
 
-    fn changed(&self, change: &str, screen: Screen) {
-        self.notify_managers(change, &screen);
-        if let Some(w) = &self.writes {
-            let op = if change == "left" {
-                Write::Remove(screen.id)
-            } else {
-                Write::Upsert(screen)
-            };
+    fn share(&self, w: Write) {
+        if let Some(tx) = &self.writes {
             // A full queue only delays sharing: the periodic rewrite of our hash catches up.
-            let _ = w.try_send(op);
+            let _ = tx.try_send(w);
         }
     }
 
-    fn notify_managers(&self, change: &str, screen: &Screen) {
-        let f = json!({
-            "type": "presence",
-            "change": change,
-            "screen": screen,
-            "stations": self.station_summary(),
-        });
+    /// Keeps the per-station counts and tells managers, for screens that hold (or held) topics.
+    fn changed(&self, before: Option<&Screen>, after: Option<&Screen>) {
+        {
+            let mut counts = lock(&self.counts);
+            for code in before.iter().flat_map(|s| &s.stations) {
+                if let Some(n) = counts.get_mut(code) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            for code in after.iter().flat_map(|s| &s.stations) {
+                *counts.entry(code.clone()).or_default() += 1;
+            }
+        }
+        let had = before.is_some_and(|s| !s.topics.is_empty());
+        let (change, screen) = match (before, after) {
+            (_, Some(a)) if !had && !a.topics.is_empty() => ("joined", a),
+            (_, Some(a)) if had => ("updated", a),
+            (Some(b), None) if had => ("left", b),
+            _ => return,
+        };
         self.registry.broadcast(
             crate::events::topics::FLOOR,
             |r| matches!(r, Role::Manager | Role::Admin),
-            &Utf8Bytes::from(f.to_string()),
+            || {
+                let f = json!({
+                    "type": "presence",
+                    "change": change,
+                    "screen": screen,
+                    "stations": self.station_summary(),
+                });
+                Utf8Bytes::from(f.to_string())
+            },
         );
     }
 
@@ -186,23 +209,23 @@ impl Presence {
 
     /// Every known station with how many screens hold it; zero means nobody sees its tickets.
     fn station_summary(&self) -> serde_json::Value {
-        let screens = self.screens();
-        let mut count: Vec<(String, String, usize)> = lock(&self.stations)
+        let counts = lock(&self.counts);
+        let stations = lock(&self.stations);
+        let mut out: Vec<serde_json::Value> = stations
             .iter()
-            .map(|s| (s.code.clone(), s.name.clone(), 0))
+            .map(|s| json!({"code": s.code, "name": s.name, "screens": counts.get(&s.code).copied().unwrap_or(0)}))
             .collect();
-        for s in &screens {
-            for code in &s.stations {
-                match count.iter_mut().find(|c| &c.0 == code) {
-                    Some(c) => c.2 += 1,
-                    None => count.push((code.clone(), code.clone(), 1)),
-                }
-            }
-        }
-        count
-            .into_iter()
-            .map(|(code, name, n)| json!({"code": code, "name": name, "screens": n}))
-            .collect()
+        let mut extra: Vec<(&String, &usize)> = counts
+            .iter()
+            .filter(|(c, n)| **n > 0 && !stations.iter().any(|s| &s.code == *c))
+            .collect();
+        extra.sort();
+        out.extend(
+            extra
+                .into_iter()
+                .map(|(c, n)| json!({"code": c, "name": c, "screens": n})),
+        );
+        serde_json::Value::Array(out)
     }
 
     pub fn sync_frame(&self) -> Utf8Bytes {
@@ -226,20 +249,13 @@ impl Presence {
             ("joined" | "updated", Some(s)) if s.instance == c.instance => {
                 let before = lock(&self.remote).insert(s.id.clone(), s.clone());
                 if before.as_ref() != Some(&s) {
-                    self.notify_managers(
-                        if before.is_some() {
-                            "updated"
-                        } else {
-                            "joined"
-                        },
-                        &s,
-                    );
+                    self.changed(before.as_ref(), Some(&s));
                 }
             }
             ("left", _) => {
                 let gone = c.id.and_then(|id| lock(&self.remote).remove(&id));
                 if let Some(s) = gone {
-                    self.notify_managers("left", &s);
+                    self.changed(Some(&s), None);
                 }
             }
             ("reset", _) => self.replace_instance(&c.instance, HashMap::new()),
@@ -259,19 +275,19 @@ impl Presence {
                 .collect();
             for id in gone {
                 if let Some(s) = remote.remove(&id) {
-                    changes.push(("left", s));
+                    changes.push((Some(s), None));
                 }
             }
             for (id, s) in now {
                 match remote.insert(id, s.clone()) {
-                    None => changes.push(("joined", s)),
-                    Some(old) if old != s => changes.push(("updated", s)),
+                    None => changes.push((None, Some(s))),
+                    Some(old) if old != s => changes.push((Some(old), Some(s))),
                     Some(_) => {}
                 }
             }
         }
-        for (change, s) in changes {
-            self.notify_managers(change, &s);
+        for (before, after) in changes {
+            self.changed(before.as_ref(), after.as_ref());
         }
     }
 

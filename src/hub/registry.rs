@@ -218,8 +218,16 @@ impl Registry {
         }
     }
 
-    /// Sends a non-event frame to live sessions holding `topic` whose role passes `want`.
-    pub fn broadcast(&self, topic: &str, want: impl Fn(Role) -> bool, frame: &Utf8Bytes) {
+    /// Sends a non-event frame to live sessions holding `topic` whose role passes `want`; the
+    /// frame is built only if someone is to receive it.
+    pub fn broadcast(
+        &self,
+        topic: &str,
+        want: impl Fn(Role) -> bool,
+        build: impl FnOnce() -> Utf8Bytes,
+    ) {
+        let mut build = Some(build);
+        let mut frame: Option<Utf8Bytes> = None;
         let mut g = self.lock();
         let mut slow = Vec::new();
         {
@@ -236,9 +244,12 @@ impl Registry {
                 if !want(s.role) {
                     continue;
                 }
-                if let Err(mpsc::error::TrySendError::Full(_)) =
-                    s.tx.try_send(Out::Frame(frame.clone()))
-                {
+                let f = match (&frame, build.take()) {
+                    (Some(f), _) => f.clone(),
+                    (None, Some(b)) => frame.insert(b()).clone(),
+                    (None, None) => return,
+                };
+                if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(Out::Frame(f)) {
                     slow.push(*id);
                 }
             }

@@ -14,7 +14,12 @@ use crate::{
 };
 
 pub async fn metric(app: &TestApp, name: &str) -> u64 {
-    let m = reqwest::get(format!("http://{}/metrics", app.addr)).await.unwrap().text().await.unwrap();
+    let m = reqwest::get(format!("http://{}/metrics", app.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     m.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.parse().ok())
@@ -33,7 +38,8 @@ async fn a_stalled_reader_is_closed_with_4008_while_fifty_others_keep_receiving(
     let (mut stalled, _) = Ws::open_small(&url, &t).await;
     stalled.subscribe(&["expo"], Some(start)).await;
 
-    let progress: Arc<Vec<AtomicI64>> = Arc::new((0..HEALTHY).map(|_| AtomicI64::new(start)).collect());
+    let progress: Arc<Vec<AtomicI64>> =
+        Arc::new((0..HEALTHY).map(|_| AtomicI64::new(start)).collect());
     let (go_tx, _) = tokio::sync::broadcast::channel::<i64>(1);
     let mut readers = Vec::new();
     for i in 0..HEALTHY {
@@ -42,7 +48,10 @@ async fn a_stalled_reader_is_closed_with_4008_while_fifty_others_keep_receiving(
         let mut go = go_tx.subscribe();
         let progress = progress.clone();
         readers.push(tokio::spawn(async move {
-            let mut f = Follower { last: Some(start), ..Default::default() };
+            let mut f = Follower {
+                last: Some(start),
+                ..Default::default()
+            };
             let last = loop {
                 tokio::select! {
                     g = ws.recv(Duration::from_secs(30)) => match g {
@@ -67,7 +76,10 @@ async fn a_stalled_reader_is_closed_with_4008_while_fifty_others_keep_receiving(
     for _ in 0..2000 {
         last = write_many(&app.db, &["expo"], 10, 1500).await;
         for _ in 0..3000 {
-            if progress.iter().all(|p| p.load(Ordering::Acquire) >= last - 40) {
+            if progress
+                .iter()
+                .all(|p| p.load(Ordering::Acquire) >= last - 40)
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -85,7 +97,10 @@ async fn a_stalled_reader_is_closed_with_4008_while_fifty_others_keep_receiving(
     assert_eq!(*exp.last().unwrap(), last);
 
     // It reads what was already on its way — a gap-free prefix — then the 4008 close.
-    let mut f = Follower { last: Some(start), ..Default::default() };
+    let mut f = Follower {
+        last: Some(start),
+        ..Default::default()
+    };
     let code = loop {
         match stalled.recv(Duration::from_secs(20)).await {
             Got::Frame(fr) => f.apply(&fr),
@@ -98,9 +113,16 @@ async fn a_stalled_reader_is_closed_with_4008_while_fifty_others_keep_receiving(
     assert_eq!(f.seqs[..], exp[..f.seqs.len()]);
 
     for r in readers {
-        assert_eq!(r.await.unwrap(), exp, "a healthy reader lost or reordered events");
+        assert_eq!(
+            r.await.unwrap(),
+            exp,
+            "a healthy reader lost or reordered events"
+        );
     }
-    assert_eq!(metric(&app, "kenangan_hub_slow_consumer_closes_total").await, 1);
+    assert_eq!(
+        metric(&app, "kenangan_hub_slow_consumer_closes_total").await,
+        1
+    );
 
     // It resumes with since and gets exactly the rest.
     let (mut ws, _) = Ws::open(&url, &t).await;

@@ -39,7 +39,8 @@ async fn a_first_auth_frame_authenticates_like_the_query_token() {
 async fn no_or_bad_token_closes_with_4001() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::connect(&app.ws_url(), None).await;
-    ws.send(json!({"op": "subscribe", "topics": ["expo"]})).await;
+    ws.send(json!({"op": "subscribe", "topics": ["expo"]}))
+        .await;
     assert_eq!(ws.close_code(WAIT).await, Some(4001));
 
     let mut ws = Ws::connect(&app.ws_url(), Some("not-a-jwt")).await;
@@ -53,12 +54,26 @@ async fn a_forbidden_topic_gets_an_error_frame_and_the_session_stays() {
     let other = app.user_id("waiter2").await;
     let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
     let frames = ws
-        .subscribe(&["station:grill", "orders", &format!("waiter:{other}"), "floor", "bogus"], None)
+        .subscribe(
+            &[
+                "station:grill",
+                "orders",
+                &format!("waiter:{other}"),
+                "floor",
+                "bogus",
+            ],
+            None,
+        )
         .await;
     let errors: Vec<_> = frames.iter().filter(|f| f["type"] == "error").collect();
     let codes: Vec<(String, String)> = errors
         .iter()
-        .map(|e| (e["topic"].as_str().unwrap().to_string(), e["code"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (
+                e["topic"].as_str().unwrap().to_string(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let theirs = format!("waiter:{other}");
     let want: Vec<(String, String)> = [
@@ -77,7 +92,10 @@ async fn a_forbidden_topic_gets_an_error_frame_and_the_session_stays() {
     write(&app.db, "test.x", &["station:grill", "orders"], json!({})).await;
     let seq = write(&app.db, "test.y", &["floor"], json!({})).await;
     let f = ws.frame().await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64(), f["topic"].as_str()), (Some("event"), Some(seq), Some("floor")));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64(), f["topic"].as_str()),
+        (Some("event"), Some(seq), Some("floor"))
+    );
 }
 
 #[tokio::test]
@@ -96,7 +114,10 @@ async fn malformed_frames_get_errors_and_repeated_abuse_closes() {
     // Still usable.
     ws.send(json!({"op": "ping", "id": 7})).await;
     let p = ws.frame().await;
-    assert_eq!((p["type"].as_str(), p["id"].as_i64()), (Some("pong"), Some(7)));
+    assert_eq!(
+        (p["type"].as_str(), p["id"].as_i64()),
+        (Some("pong"), Some(7))
+    );
     for _ in 0..20 {
         ws.send_raw(Message::Text("{".into())).await;
     }
@@ -115,9 +136,15 @@ async fn an_oversized_frame_closes_the_session() {
 
 async fn short_token(app: &mut TestApp, user: &str, role: Role, secs: u64) -> String {
     let id = app.user_id(user).await;
-    jwt::issue(&app.state.config.jwt_secret, id, user, role, Duration::from_secs(secs))
-        .unwrap()
-        .0
+    jwt::issue(
+        &app.state.config.jwt_secret,
+        id,
+        user,
+        role,
+        Duration::from_secs(secs),
+    )
+    .unwrap()
+    .0
 }
 
 #[tokio::test]
@@ -159,7 +186,12 @@ async fn metrics_are_prometheus_text() {
     ws.subscribe(&["station:kitchen"], None).await;
     write(&app.db, "test.x", &["station:kitchen"], json!({})).await;
     ws.frame().await;
-    let body = reqwest::get(format!("http://{}/metrics", app.addr)).await.unwrap().text().await.unwrap();
+    let body = reqwest::get(format!("http://{}/metrics", app.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for needle in [
         "kenangan_ws_topic_sessions{topic=\"station:kitchen\"} 1",
         "kenangan_hub_events_dispatched_total 1",

@@ -38,7 +38,9 @@ impl Ws {
             Some(t) => format!("{url}?token={t}"),
             None => url.to_string(),
         };
-        let (s, _) = tokio_tungstenite::connect_async(url).await.expect("ws connect");
+        let (s, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connect");
         Ws { s }
     }
 
@@ -53,13 +55,21 @@ impl Ws {
     /// Over a socket with a tiny receive buffer, so that a client that stops reading backs up
     /// quickly (for slow-consumer tests).
     pub async fn open_small(url: &str, token: &str) -> (Ws, Value) {
-        let addr = url.trim_start_matches("ws://").split('/').next().unwrap().to_string();
+        let addr = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
         let sock = tokio::net::TcpSocket::new_v4().unwrap();
         sock.set_recv_buffer_size(4096).unwrap();
         let tcp = sock.connect(addr.parse().unwrap()).await.unwrap();
-        let (s, _) = tokio_tungstenite::client_async(format!("{url}?token={token}"), MaybeTlsStream::Plain(tcp))
-            .await
-            .unwrap();
+        let (s, _) = tokio_tungstenite::client_async(
+            format!("{url}?token={token}"),
+            MaybeTlsStream::Plain(tcp),
+        )
+        .await
+        .unwrap();
         let mut ws = Ws { s };
         let w = ws.frame().await;
         assert_eq!(w["type"], "welcome", "{w}");
@@ -67,7 +77,10 @@ impl Ws {
     }
 
     pub async fn send(&mut self, v: Value) {
-        self.s.send(Message::Text(v.to_string().into())).await.expect("ws send");
+        self.s
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .expect("ws send");
     }
 
     pub async fn send_raw(&mut self, m: Message) {
@@ -83,7 +96,9 @@ impl Ws {
                 Ok(Some(Ok(m))) => m,
             };
             match m {
-                Message::Text(t) => return Got::Frame(serde_json::from_str(t.as_str()).expect("json frame")),
+                Message::Text(t) => {
+                    return Got::Frame(serde_json::from_str(t.as_str()).expect("json frame"))
+                }
                 Message::Close(f) => return Got::Close(f.map(|f| u16::from(f.code))),
                 _ => continue,
             }
@@ -125,7 +140,8 @@ impl Ws {
 
     /// Subscribes and returns every frame up to and including `subscribed`.
     pub async fn subscribe(&mut self, topics: &[&str], since: Option<i64>) -> Vec<Value> {
-        self.send(json!({"op": "subscribe", "topics": topics, "since": since})).await;
+        self.send(json!({"op": "subscribe", "topics": topics, "since": since}))
+            .await;
         self.until("subscribed").await
     }
 
@@ -144,10 +160,13 @@ impl Ws {
     }
 
     pub async fn close(mut self) {
-        let _ = self.s.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
-            code: CloseCode::Normal,
-            reason: "bye".into(),
-        })).await;
+        let _ = self
+            .s
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            }))
+            .await;
     }
 }
 
@@ -168,7 +187,10 @@ impl Follower {
                 let prev = f["prev"].as_i64().unwrap();
                 if let Some(last) = self.last {
                     assert!(seq > last, "seq went backwards: {seq} after {last}");
-                    assert_eq!(prev, last, "prev {prev} is not the last seq applied ({last}) at {seq}");
+                    assert_eq!(
+                        prev, last,
+                        "prev {prev} is not the last seq applied ({last}) at {seq}"
+                    );
                 }
                 self.last = Some(seq);
                 self.seqs.push(seq);
@@ -195,7 +217,13 @@ pub async fn write(db: &PgPool, kind: &'static str, topics: &[&str], data: Value
 pub async fn write_many(db: &PgPool, topics: &[&str], n: usize, pad: usize) -> i64 {
     let mut tx = db.begin().await.unwrap();
     let evs = (0..n)
-        .map(|i| NewEvent::new("test.bulk", topics.iter().map(|t| t.to_string()).collect(), json!({"i": i, "pad": "x".repeat(pad)})))
+        .map(|i| {
+            NewEvent::new(
+                "test.bulk",
+                topics.iter().map(|t| t.to_string()).collect(),
+                json!({"i": i, "pad": "x".repeat(pad)}),
+            )
+        })
         .collect();
     let seqs = events::append(&mut tx, None, evs).await.unwrap();
     tx.commit().await.unwrap();
@@ -225,7 +253,10 @@ pub async fn follow_until(ws: &mut Ws, f: &mut Follower, until: i64) {
         }
         match ws.recv(WAIT).await {
             Got::Frame(v) => f.apply(&v),
-            other => panic!("stream ended at {:?} waiting for {until}: {other:?}", f.last),
+            other => panic!(
+                "stream ended at {:?} waiting for {until}: {other:?}",
+                f.last
+            ),
         }
     }
 }

@@ -38,7 +38,13 @@ async fn an_order_over_rest_reaches_the_stations_expo_and_its_waiter() {
 
     // The grill bumps its ticket: the waiter hears it.
     let ticket = app.ticket_for(order_id, "grill").await;
-    let r = app.post("kitchen", &format!("/tickets/{ticket}/ready"), serde_json::json!({})).await;
+    let r = app
+        .post(
+            "kitchen",
+            &format!("/tickets/{ticket}/ready"),
+            serde_json::json!({}),
+        )
+        .await;
     assert!(r.status.is_success(), "{}", r.body);
     let mut kinds = Vec::new();
     for _ in 0..20 {
@@ -49,5 +55,9 @@ async fn an_order_over_rest_reaches_the_stations_expo_and_its_waiter() {
             break;
         }
     }
-    assert_eq!(kinds.last().map(String::as_str), Some("ticket.ready"), "{kinds:?}");
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("ticket.ready"),
+        "{kinds:?}"
+    );
 }

@@ -44,26 +44,126 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
     let wt1 = format!("waiter:{w1}");
     let wt2 = format!("waiter:{w2}");
     let specs = vec![
-        Spec { user: "manager", topics: t(&["floor", "orders", "expo"]), snapshot: false, reconnect_every: None },
-        Spec { user: "manager", topics: t(&["station:kitchen", "station:grill"]), snapshot: true, reconnect_every: Some(97) },
-        Spec { user: "manager", topics: vec![wt1.clone()], snapshot: false, reconnect_every: None },
-        Spec { user: "admin", topics: t(&["station:bar", "floor"]), snapshot: false, reconnect_every: Some(61) },
-        Spec { user: "admin", topics: universe.clone(), snapshot: true, reconnect_every: Some(333) },
-        Spec { user: "admin", topics: universe.clone(), snapshot: false, reconnect_every: None },
-        Spec { user: "kitchen", topics: t(&["station:kitchen"]), snapshot: false, reconnect_every: None },
-        Spec { user: "kitchen", topics: t(&["station:grill", "expo"]), snapshot: false, reconnect_every: Some(150) },
-        Spec { user: "kitchen", topics: t(&["expo"]), snapshot: true, reconnect_every: None },
-        Spec { user: "kitchen", topics: t(&["station:kitchen", "station:grill"]), snapshot: false, reconnect_every: Some(45) },
-        Spec { user: "bar", topics: t(&["station:bar"]), snapshot: false, reconnect_every: None },
-        Spec { user: "bar", topics: t(&["station:bar"]), snapshot: true, reconnect_every: Some(80) },
-        Spec { user: "waiter", topics: vec![wt1.clone(), "floor".into()], snapshot: false, reconnect_every: None },
-        Spec { user: "waiter", topics: vec![wt1.clone()], snapshot: false, reconnect_every: Some(70) },
-        Spec { user: "waiter2", topics: vec![wt2.clone(), "floor".into()], snapshot: true, reconnect_every: None },
-        Spec { user: "waiter2", topics: vec![wt2.clone()], snapshot: false, reconnect_every: None },
-        Spec { user: "cashier", topics: t(&["orders", "floor"]), snapshot: false, reconnect_every: Some(120) },
-        Spec { user: "cashier", topics: t(&["orders"]), snapshot: false, reconnect_every: None },
-        Spec { user: "manager", topics: t(&["orders", "station:bar", "expo"]), snapshot: false, reconnect_every: None },
-        Spec { user: "manager", topics: universe.clone(), snapshot: false, reconnect_every: Some(211) },
+        Spec {
+            user: "manager",
+            topics: t(&["floor", "orders", "expo"]),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "manager",
+            topics: t(&["station:kitchen", "station:grill"]),
+            snapshot: true,
+            reconnect_every: Some(97),
+        },
+        Spec {
+            user: "manager",
+            topics: vec![wt1.clone()],
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "admin",
+            topics: t(&["station:bar", "floor"]),
+            snapshot: false,
+            reconnect_every: Some(61),
+        },
+        Spec {
+            user: "admin",
+            topics: universe.clone(),
+            snapshot: true,
+            reconnect_every: Some(333),
+        },
+        Spec {
+            user: "admin",
+            topics: universe.clone(),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "kitchen",
+            topics: t(&["station:kitchen"]),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "kitchen",
+            topics: t(&["station:grill", "expo"]),
+            snapshot: false,
+            reconnect_every: Some(150),
+        },
+        Spec {
+            user: "kitchen",
+            topics: t(&["expo"]),
+            snapshot: true,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "kitchen",
+            topics: t(&["station:kitchen", "station:grill"]),
+            snapshot: false,
+            reconnect_every: Some(45),
+        },
+        Spec {
+            user: "bar",
+            topics: t(&["station:bar"]),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "bar",
+            topics: t(&["station:bar"]),
+            snapshot: true,
+            reconnect_every: Some(80),
+        },
+        Spec {
+            user: "waiter",
+            topics: vec![wt1.clone(), "floor".into()],
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "waiter",
+            topics: vec![wt1.clone()],
+            snapshot: false,
+            reconnect_every: Some(70),
+        },
+        Spec {
+            user: "waiter2",
+            topics: vec![wt2.clone(), "floor".into()],
+            snapshot: true,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "waiter2",
+            topics: vec![wt2.clone()],
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "cashier",
+            topics: t(&["orders", "floor"]),
+            snapshot: false,
+            reconnect_every: Some(120),
+        },
+        Spec {
+            user: "cashier",
+            topics: t(&["orders"]),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "manager",
+            topics: t(&["orders", "station:bar", "expo"]),
+            snapshot: false,
+            reconnect_every: None,
+        },
+        Spec {
+            user: "manager",
+            topics: universe.clone(),
+            snapshot: false,
+            reconnect_every: Some(211),
+        },
     ];
     assert_eq!(specs.len(), 20);
 
@@ -135,14 +235,21 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
                                 let (w, _) = Ws::open(&url, &token).await;
                                 ws = w;
                                 for fr in ws.subscribe(&topics, f.last).await {
-                                    assert_ne!(fr["type"], "snapshot", "since {:?} should replay", f.last);
+                                    assert_ne!(
+                                        fr["type"], "snapshot",
+                                        "since {:?} should replay",
+                                        f.last
+                                    );
                                     f.apply(&fr);
                                 }
                                 reconnects += 1;
                             }
                         }
                     }
-                    other => panic!("subscriber {i} ({:?}): stream ended: {other:?}", spec.topics),
+                    other => panic!(
+                        "subscriber {i} ({:?}): stream ended: {other:?}",
+                        spec.topics
+                    ),
                 }
             }
             let exp = expected(&db, first, &topics).await;
@@ -193,5 +300,8 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
         let (_i, _n, r) = s.await.unwrap();
         total_reconnects += r;
     }
-    assert!(total_reconnects >= 10, "the test should exercise reconnects, did {total_reconnects}");
+    assert!(
+        total_reconnects >= 10,
+        "the test should exercise reconnects, did {total_reconnects}"
+    );
 }

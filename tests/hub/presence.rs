@@ -3,12 +3,17 @@
 use serde_json::Value;
 
 use crate::{
-    client::{Ws, WAIT, Got},
+    client::{Got, Ws, WAIT},
     helpers::TestApp,
 };
 
 fn station<'a>(f: &'a Value, code: &str) -> &'a Value {
-    f["stations"].as_array().unwrap().iter().find(|s| s["code"] == code).unwrap_or_else(|| panic!("no {code} in {f}"))
+    f["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {f}"))
 }
 
 /// The next presence frame (skipping others), bounded.
@@ -42,7 +47,11 @@ async fn a_manager_sees_a_kitchen_screen_arrive_and_leave() {
     mgr.subscribe(&["floor"], None).await;
     let sync = presence(&mut mgr).await;
     assert_eq!(sync["change"], "sync");
-    assert_eq!(station(&sync, "kitchen")["screens"], 0, "a dark station shows as 0");
+    assert_eq!(
+        station(&sync, "kitchen")["screens"],
+        0,
+        "a dark station shows as 0"
+    );
 
     let k = app.token("kitchen").await;
     let (mut kitchen, _) = Ws::open(&app.ws_url(), &k).await;
@@ -58,7 +67,10 @@ async fn a_manager_sees_a_kitchen_screen_arrive_and_leave() {
     assert_eq!(app.get("waiter", "/presence").await.status, 403);
 
     drop(kitchen);
-    let f = presence_until(&mut mgr, |f| f["change"] == "left" && f["screen"]["username"] == "kitchen").await;
+    let f = presence_until(&mut mgr, |f| {
+        f["change"] == "left" && f["screen"]["username"] == "kitchen"
+    })
+    .await;
     assert_eq!(station(&f, "kitchen")["screens"], 0);
 
     // Waiters hold `floor` too but get no presence frames.

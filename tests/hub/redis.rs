@@ -38,7 +38,11 @@ async fn cluster(redis: &RedisServer, names: &[&str]) -> Vec<TestApp> {
 async fn lease_holder(redis: &RedisServer, app: &TestApp) -> Option<String> {
     let key = format!("{}:relay:lease", app.state.config.hub.redis_prefix);
     let mut c = redis.conn().await;
-    redis::cmd("GET").arg(key).query_async(&mut c).await.unwrap()
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut c)
+        .await
+        .unwrap()
 }
 
 /// Waits (bounded) until some instance holds the relay lease and returns its name.
@@ -74,7 +78,10 @@ struct Screen {
 async fn screen(app: &mut TestApp, user: &str, topics: Vec<&'static str>, start: i64) -> Screen {
     let t = app.token(user).await;
     let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
-    let mut f = Follower { last: Some(start), ..Default::default() };
+    let mut f = Follower {
+        last: Some(start),
+        ..Default::default()
+    };
     for fr in ws.subscribe(&topics, Some(start)).await {
         f.apply(&fr);
     }
@@ -112,7 +119,13 @@ async fn an_order_written_through_one_instance_reaches_screens_on_the_others() {
     }
     let start = head(&apps[0].db).await;
     let wid = apps[0].user_id("waiter").await;
-    let mut b = screen(&mut apps[1], "kitchen", vec!["station:grill", "expo"], start).await;
+    let mut b = screen(
+        &mut apps[1],
+        "kitchen",
+        vec!["station:grill", "expo"],
+        start,
+    )
+    .await;
     let mut c = screen(&mut apps[2], "manager", vec!["orders", "floor"], start).await;
     let wt: &'static str = Box::leak(format!("waiter:{wid}").into_boxed_str());
     let mut c2 = screen(&mut apps[2], "waiter", vec![wt], start).await;
@@ -130,7 +143,10 @@ async fn an_order_written_through_one_instance_reaches_screens_on_the_others() {
         }
         n
     };
-    assert!(published >= b.f.seqs.len() as u64, "events went through the relay");
+    assert!(
+        published >= b.f.seqs.len() as u64,
+        "events went through the relay"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -177,11 +193,29 @@ async fn client_kill_of_the_subscriptions_mid_burst_loses_nothing() {
     on_redis(&apps[1]).await;
     let db = apps[0].db.clone();
     let start = head(&db).await;
-    let mut s0 = screen(&mut apps[0], "manager", vec!["expo", "floor", "orders"], start).await;
-    let mut s1 = screen(&mut apps[1], "kitchen", vec!["station:grill", "expo"], start).await;
+    let mut s0 = screen(
+        &mut apps[0],
+        "manager",
+        vec!["expo", "floor", "orders"],
+        start,
+    )
+    .await;
+    let mut s1 = screen(
+        &mut apps[1],
+        "kitchen",
+        vec!["station:grill", "expo"],
+        start,
+    )
+    .await;
     burst(&db, 0, 100).await;
     let mut c = redis.conn().await;
-    let killed: i64 = redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("pubsub").query_async(&mut c).await.unwrap();
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut c)
+        .await
+        .unwrap();
     assert!(killed >= 2, "killed {killed} subscriptions");
     burst(&db, 100, 200).await;
     s0.check(&db, start).await;
@@ -202,8 +236,20 @@ async fn a_redis_restart_mid_burst_loses_nothing_and_delivery_goes_on_meanwhile(
     on_redis(&apps[1]).await;
     let db = apps[0].db.clone();
     let start = head(&db).await;
-    let mut s0 = screen(&mut apps[0], "manager", vec!["expo", "floor", "orders"], start).await;
-    let mut s1 = screen(&mut apps[1], "kitchen", vec!["station:grill", "expo"], start).await;
+    let mut s0 = screen(
+        &mut apps[0],
+        "manager",
+        vec!["expo", "floor", "orders"],
+        start,
+    )
+    .await;
+    let mut s1 = screen(
+        &mut apps[1],
+        "kitchen",
+        vec!["station:grill", "expo"],
+        start,
+    )
+    .await;
     burst(&db, 0, 80).await;
     redis.kill().await;
     burst(&db, 80, 160).await;
@@ -237,9 +283,22 @@ async fn a_manager_on_one_instance_sees_a_kitchen_screen_on_another() {
     assert_eq!(f["screen"]["username"], "kitchen");
     let r = apps[0].get("manager", "/presence").await;
     assert_eq!(r.data()["shared"], true);
-    assert!(r.data()["screens"].as_array().unwrap().iter().any(|s| s["instance"] == "b" && s["username"] == "kitchen"));
+    assert!(r.data()["screens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["instance"] == "b" && s["username"] == "kitchen"));
     drop(kitchen);
-    let f = presence_until(&mut mgr, |f| f["change"] == "left" && f["screen"]["instance"] == "b").await;
-    let kitchen_count = f["stations"].as_array().unwrap().iter().find(|s| s["code"] == "kitchen").unwrap()["screens"].clone();
+    let f = presence_until(&mut mgr, |f| {
+        f["change"] == "left" && f["screen"]["instance"] == "b"
+    })
+    .await;
+    let kitchen_count = f["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "kitchen")
+        .unwrap()["screens"]
+        .clone();
     assert_eq!(kitchen_count, 0);
 }

@@ -12,7 +12,11 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut r = RedisServer { port, child: None };
         r.spawn().await;
         r
@@ -24,7 +28,16 @@ impl RedisServer {
 
     async fn spawn(&mut self) {
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -41,11 +54,19 @@ impl RedisServer {
     }
 
     async fn ping(&self) -> bool {
-        let Ok(c) = redis::Client::open(self.url()) else { return false };
-        let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(1), c.get_multiplexed_async_connection()).await else {
+        let Ok(c) = redis::Client::open(self.url()) else {
             return false;
         };
-        redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        let Ok(Ok(mut conn)) =
+            tokio::time::timeout(Duration::from_secs(1), c.get_multiplexed_async_connection())
+                .await
+        else {
+            return false;
+        };
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .is_ok()
     }
 
     /// SIGKILL: no goodbye to any client.
@@ -61,6 +82,10 @@ impl RedisServer {
     }
 
     pub async fn conn(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
     }
 }
