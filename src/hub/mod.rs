@@ -104,7 +104,7 @@ impl Hub {
         let dispatcher = Dispatcher {
             hub: hub.clone(),
             db: PgPoolOptions::new()
-                .max_connections(2)
+                .max_connections(1)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_lazy_with(pg.clone().application_name("kenangan-dispatcher")),

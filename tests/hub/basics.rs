@@ -159,18 +159,18 @@ async fn an_expired_token_closes_with_4001() {
 #[tokio::test]
 async fn a_token_refreshed_in_band_keeps_the_session() {
     let mut app = TestApp::spawn().await;
-    let t = short_token(&mut app, "kitchen", Role::Kitchen, 2).await;
     let long = app.token("kitchen").await;
+    let other = app.token("bar").await;
+    let t = short_token(&mut app, "kitchen", Role::Kitchen, 4).await;
     let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
     ws.subscribe(&["expo"], None).await;
     // Another user's token is refused and changes nothing.
-    let other = app.token("bar").await;
     ws.send(json!({"op": "auth", "token": other})).await;
     assert_eq!(ws.frame().await["code"], "auth_failed");
     ws.send(json!({"op": "auth", "token": long})).await;
     assert_eq!(ws.frame().await["type"], "auth_ok");
     // Past the first token's expiry the session still delivers.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let seq = write(&app.db, "test.x", &["expo"], json!({})).await;
     match ws.recv(WAIT).await {
         Got::Frame(f) => assert_eq!(f["seq"], seq),
