@@ -27,9 +27,14 @@ pub struct Config {
     /// Base of the link a table's QR code points to (the guest/waiter URL).
     pub public_url: String,
     pub event_retention: Duration,
+    /// Delete events older than this (`EVENT_PRUNE_DAYS`); unset keeps the whole log, which
+    /// the audit view and a restore's continuity check read.
+    pub event_prune_after: Option<Duration>,
     pub demo_data: bool,
     /// The restaurant's time zone (IANA name): "today" on the dashboard is its local day.
     pub timezone: String,
+    /// WebSocket hub, fan-out and Redis settings.
+    pub hub: crate::hub::settings::HubSettings,
 }
 
 /// Secrets are never printed.
@@ -169,6 +174,19 @@ impl Config {
         if retention_days == 0 {
             return Err(err("EVENT_RETENTION_DAYS", "must be at least 1"));
         }
+        let event_prune_after = match get("EVENT_PRUNE_DAYS") {
+            None => None,
+            Some(_) => {
+                let days: u64 = parse(&get, "EVENT_PRUNE_DAYS", 0)?;
+                if days < retention_days {
+                    return Err(err(
+                        "EVENT_PRUNE_DAYS",
+                        "must be at least EVENT_RETENTION_DAYS (screens replay from the log)",
+                    ));
+                }
+                Some(Duration::from_secs(days * 86_400))
+            }
+        };
         let demo_data = match get("DEMO_DATA").as_deref() {
             None => !prod,
             Some("true") | Some("1") => {
@@ -208,8 +226,10 @@ impl Config {
                 .trim_end_matches('/')
                 .to_string(),
             event_retention: Duration::from_secs(retention_days * 86_400),
+            event_prune_after,
             demo_data,
             timezone: get("RESTAURANT_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()),
+            hub: crate::hub::settings::HubSettings::from_lookup(&get)?,
         })
     }
 

@@ -146,7 +146,10 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             if demo {
                 db::load_demo_data(&pool).await?;
             }
-            println!("migrations applied{}", if demo { " and demo data loaded" } else { "" });
+            println!(
+                "migrations applied{}",
+                if demo { " and demo data loaded" } else { "" }
+            );
             Ok(())
         }
         Command::CreateUser {

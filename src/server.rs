@@ -1,6 +1,10 @@
 //! Starting and stopping the server (shared by `kenangan serve` and the tests).
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+    sync::Arc,
+};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -45,27 +49,56 @@ pub async fn prepare(cfg: Config) -> anyhow::Result<AppState> {
         None => None,
     };
     crate::orders::spawn_janitor(pool.clone());
+    let config = Arc::new(cfg);
+    let hub = Hub::start(pool.clone(), config.clone()).await?;
     Ok(AppState {
         db: pool,
-        config: Arc::new(cfg),
+        config,
         login_limiter: Arc::new(LoginLimiter::default()),
         redis,
-        hub: Hub::default(),
+        hub,
     })
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests.
+/// Serves until `shutdown` resolves; then stops accepting, closes every WebSocket session with
+/// 1012, lets in-flight requests finish, and returns within `SHUTDOWN_GRACE_SECONDS` (plus a
+/// few seconds for background tasks).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let hub = state.hub.clone();
+    let grace = state.config.hub.shutdown_grace;
     let app = router(state);
-    axum::serve(
+    let signal = {
+        let hub = hub.clone();
+        async move {
+            shutdown.await;
+            hub.begin_shutdown();
+        }
+    };
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server error")
+    .with_graceful_shutdown(signal)
+    .into_future();
+    // Upgraded WebSocket connections are not axum's to wait for; the hub waits for them.
+    let bounded = async {
+        tokio::select! {
+            r = server => r.context("server error"),
+            _ = async {
+                hub.closing_signal().await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("requests still running after the shutdown grace period; exiting");
+                Ok(())
+            }
+        }
+    };
+    let res = bounded.await;
+    hub.begin_shutdown();
+    hub.finish(grace).await;
+    res
 }

@@ -7,6 +7,9 @@
 //! committed can never later find `n - 1` appearing. Handlers append events as their last
 //! statement so the lock is held only for the insert and the commit.
 
+pub mod listener;
+pub mod redis_bridge;
+pub mod retention;
 pub mod topics;
 
 use serde::Serialize;

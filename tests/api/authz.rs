@@ -23,7 +23,7 @@ fn expected(method: &Method, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/health") | ("POST", "/auth/login") | ("GET", "/tables/{id}/qr.png") => PUBLIC,
         ("GET", "/auth/me") | ("POST", "/auth/password") => ALL,
         (_, "/admin/users") | (_, "/admin/users/{id}") => ADMIN,
-        ("GET", "/admin/dashboard/stats" | "/audit") => MANAGE,
+        ("GET", "/admin/dashboard/stats" | "/audit" | "/presence") => MANAGE,
         ("GET", "/settings") => ALL,
         ("PUT", "/settings") | ("POST", "/settings/qris") => MANAGE,
         (

@@ -1,0 +1,149 @@
+//! The LISTEN connection dies mid-burst (pg_terminate_backend): nothing is lost.
+
+use serde_json::json;
+
+use crate::{
+    client::{expected, follow_until, head, write, Follower, Ws},
+    helpers::TestApp,
+};
+
+async fn terminate(db: &sqlx::PgPool, app_name: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database()) t",
+    )
+    .bind(app_name)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_listen_connection_mid_burst_loses_nothing() {
+    // The periodic probe is a safety net that would hide a missed catch-up: push it out of the way.
+    let mut app = TestApp::spawn_with(&[("LISTENER_PROBE_SECONDS", "86400")]).await;
+    let t = app.token("manager").await;
+    let start = head(&app.db).await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
+    let mut f = Follower {
+        last: Some(start),
+        ..Default::default()
+    };
+    for fr in ws.subscribe(&["expo", "floor"], Some(start)).await {
+        f.apply(&fr);
+    }
+    let db = app.db.clone();
+    let writer = tokio::spawn(async move {
+        let mut killed = 0;
+        for i in 0..300 {
+            let topics: &[&str] = if i % 2 == 0 {
+                &["expo"]
+            } else {
+                &["floor", "orders"]
+            };
+            write(&db, "test.burst", topics, json!({ "i": i })).await;
+            if i == 100 || i == 200 {
+                killed += terminate(&db, "kenangan-listener").await;
+            }
+        }
+        killed
+    });
+    let killed = writer.await.unwrap();
+    assert_eq!(
+        killed, 2,
+        "the listener connection was found and killed twice"
+    );
+    let exp = expected(&app.db, start, &["expo", "floor"]).await;
+    follow_until(&mut ws, &mut f, *exp.last().unwrap()).await;
+    assert_eq!(f.seqs, exp);
+    let m = reqwest::get(format!("http://{}/metrics", app.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let reconnects: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("kenangan_hub_listener_reconnects_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(reconnects >= 2, "{m}");
+}
+
+/// A TCP proxy to PostgreSQL that the test can cut (dropping every connection) and restore.
+struct Proxy {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start() -> Proxy {
+        use std::sync::atomic::Ordering;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let p = Proxy {
+            port,
+            up: Default::default(),
+            conns: Default::default(),
+        };
+        p.up.store(true, Ordering::SeqCst);
+        let (up, conns) = (p.up.clone(), p.conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = l.accept().await {
+                if !up.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let h = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                conns.lock().await.push(h);
+            }
+        });
+        p
+    }
+
+    async fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for h in self.conns.lock().await.drain(..) {
+            h.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_after() {
+    let db_url = crate::helpers::fresh_database().await;
+    let proxy = Proxy::start().await;
+    let proxied = db_url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let mut app = TestApp::spawn_on(&proxied, &[("LISTENER_PROBE_SECONDS", "86400")]).await;
+    // The test writes straight to PostgreSQL, not through the proxy.
+    let db = kenangan::db::pool(&db_url, 4).await.unwrap();
+    let t = app.token("manager").await;
+    let start = head(&db).await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
+    let mut f = Follower {
+        last: Some(start),
+        ..Default::default()
+    };
+    for fr in ws.subscribe(&["expo"], Some(start)).await {
+        f.apply(&fr);
+    }
+    let first = write(&db, "test.before", &["expo"], json!({})).await;
+    follow_until(&mut ws, &mut f, first).await;
+    proxy.cut().await;
+    for i in 0..50 {
+        write(&db, "test.during", &["expo"], json!({ "i": i })).await;
+    }
+    proxy.restore();
+    let last = write(&db, "test.after", &["expo"], json!({})).await;
+    follow_until(&mut ws, &mut f, last).await;
+    assert_eq!(f.seqs, expected(&db, start, &["expo"]).await);
+}

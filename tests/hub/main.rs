@@ -1,0 +1,17 @@
+//! The real-time hub against real PostgreSQL, real Redis and real WebSocket clients.
+//! Tests assert behaviour, never wall-clock times; every wait is bounded.
+
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod backpressure;
+mod basics;
+mod client;
+mod e2e;
+mod listener;
+mod ordering;
+mod presence;
+mod redis;
+mod redis_server;
+mod resume;
+mod shutdown;
