@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod frame;
 pub mod metrics;
 pub mod presence;
+pub mod raw;
 pub mod registry;
 pub mod replay;
 pub mod session;
@@ -146,6 +147,9 @@ impl Hub {
                 Some(client)
             }
         };
+        if let Some(raw) = raw::RawFanout::from_env(config.is_production()) {
+            hub.spawn(raw::run(hub.clone(), raw));
+        }
         if let Some(after) = config.event_prune_after {
             hub.spawn(events::retention::run(
                 db.clone(),
