@@ -21,6 +21,13 @@ if ! command -v cargo-nextest >/dev/null; then
 fi
 cargo nextest run --no-fail-fast
 
+# A short run of the fan-out load driver (docs/benchmarks.md) so it cannot rot: 100 screens,
+# 3 s of orders and a reconnect storm; fails on any lost, duplicated or out-of-order event.
+echo "test: fan-out driver smoke (100 screens)"
+cargo build --bin kenangan --bin fanout
+timeout 180 target/debug/fanout --server-bin target/debug/kenangan --db kenangan_t_fanout_smoke \
+  --screens 100 --rate 20 --seconds 3 --idle-seconds 0 --storm --max-seconds 150 | tail -n 1
+
 if [ -f clients/package.json ]; then
   echo "test: clients"
   (cd clients && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
