@@ -24,7 +24,7 @@ use super::{
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
 /// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 1024;
+const READ_BUFFER: usize = 512;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
@@ -309,11 +309,16 @@ impl Session {
                     }
                 },
                 _ = ping.tick() => {
-                    if self.last_inbound.elapsed() > ping_every * 5 / 2 {
+                    let silent = self.last_inbound.elapsed();
+                    if silent > ping_every * 5 / 2 {
                         return End::Close(CLOSE_GOING_AWAY, "no heartbeat");
                     }
-                    if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
-                        return end;
+                    // Any frame from the client proves it alive; ping only the silent ones
+                    // (screens that send their own `ping` op are never pinged).
+                    if silent >= ping_every {
+                        if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
+                            return end;
+                        }
                     }
                 }
             }
