@@ -229,7 +229,11 @@ impl Hub {
             .sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id, ctl);
+            .insert(id, ctl.clone());
+        // A session that slipped in as the shutdown began is closed like the others.
+        if self.is_closing() {
+            ctl.close(session::CLOSE_RESTART);
+        }
         self.0.presence.connect(id, user);
         self.metrics()
             .sessions_opened
@@ -271,12 +275,13 @@ impl Hub {
     /// Stops taking WebSocket connections and closes every session with 1012.
     pub fn begin_shutdown(&self) {
         self.0.closing.cancel();
+        self.close_all(session::CLOSE_RESTART);
     }
 
     /// After `begin_shutdown`: waits (at most `grace`) for the sessions to close, then stops the
     /// background tasks (the relay gives up its lease, presence withdraws this instance).
     pub async fn finish(&self, grace: Duration) {
-        self.0.closing.cancel();
+        self.begin_shutdown();
         self.0.tracker.close();
         if tokio::time::timeout(grace, self.0.tracker.wait())
             .await
@@ -305,6 +310,7 @@ impl Hub {
             t.abort();
         }
         self.0.crashed.cancel();
+        self.close_all(session::CLOSE_ABORT);
         self.0.stop.cancel();
     }
 }

@@ -26,8 +26,8 @@ pub type SessionId = u64;
 #[derive(Debug)]
 pub enum Out {
     Event(Arc<Prepared>),
-    /// A frame not in the event stream (presence).
-    Frame(Utf8Bytes),
+    /// A frame not in the event stream (presence). Behind an `Arc` to keep queue slots small.
+    Frame(Arc<Utf8Bytes>),
 }
 
 /// Out-of-band control of one session: the dispatcher closes a slow session through it
@@ -227,7 +227,7 @@ impl Registry {
         build: impl FnOnce() -> Utf8Bytes,
     ) {
         let mut build = Some(build);
-        let mut frame: Option<Utf8Bytes> = None;
+        let mut frame: Option<Arc<Utf8Bytes>> = None;
         let mut g = self.lock();
         let mut slow = Vec::new();
         {
@@ -246,7 +246,7 @@ impl Registry {
                 }
                 let f = match (&frame, build.take()) {
                     (Some(f), _) => f.clone(),
-                    (None, Some(b)) => frame.insert(b()).clone(),
+                    (None, Some(b)) => frame.insert(Arc::new(b())).clone(),
                     (None, None) => return,
                 };
                 if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(Out::Frame(f)) {

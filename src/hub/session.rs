@@ -1,7 +1,7 @@
 //! One WebSocket session: authenticate, then one loop that reads client ops, drains the
 //! bounded queue the dispatcher fills, pings, and watches for expiry, kicks and shutdown.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, task::Poll, time::Duration};
 
 use axum::{
     extract::{
@@ -24,7 +24,7 @@ use super::{
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
 /// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 1024;
+const READ_BUFFER: usize = 512;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
@@ -50,6 +50,8 @@ pub const CLOSE_TOO_BIG: u16 = 1009;
 pub const CLOSE_INTERNAL: u16 = 1011;
 pub const CLOSE_TRY_LATER: u16 = 1013;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Not a wire code: the session is dropped without a word (fault injection).
+pub const CLOSE_ABORT: u16 = 1;
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -115,12 +117,13 @@ pub(super) struct Session {
 async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
     let hub = st.hub.clone();
     let authed = tokio::select! {
-        a = authenticate(&st, &mut socket, token) => Some(a),
+        // Rare, large futures are boxed so every idle session's task stays small.
+        a = Box::pin(authenticate(&st, &mut socket, token)) => Some(a),
         _ = hub.closing() => None,
         _ = hub.crashed() => return,
     };
     let Some(authed) = authed else {
-        close(&mut socket, CLOSE_RESTART, "server restarting").await;
+        Box::pin(close(&mut socket, CLOSE_RESTART, "server restarting")).await;
         return;
     };
     let (user, expires_at) = match authed {
@@ -129,7 +132,7 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
             hub.metrics()
                 .auth_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            close(&mut socket, CLOSE_AUTH, reason).await;
+            Box::pin(close(&mut socket, CLOSE_AUTH, reason)).await;
             return;
         }
     };
@@ -153,14 +156,14 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
         strikes: 0,
         window: (Instant::now(), 0),
     };
-    let end = match s.welcome().await {
+    let end = match Box::pin(s.welcome()).await {
         Ok(()) => s.serve().await,
         Err(end) => end,
     };
     hub.close_session(id);
     match end {
         End::Gone | End::Abort => {}
-        End::Close(code, reason) => close(&mut s.socket, code, reason).await,
+        End::Close(code, reason) => Box::pin(close(&mut s.socket, code, reason)).await,
     }
 }
 
@@ -269,15 +272,23 @@ impl Session {
         let ping_every = self.st.config.hub.ping_interval;
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let hub = self.hub.clone();
+        // One timer for the token, moved only when the token is refreshed. Kicks, shutdown
+        // and fault injection all arrive through `ctl`, so an idle session waits on a handful
+        // of its own futures and registers with nothing shared.
+        let mut expires_at = self.expires_at;
+        let expiry = tokio::time::sleep(until_unix(expires_at));
+        tokio::pin!(expiry);
         loop {
-            let expiry = tokio::time::sleep(until_unix(self.expires_at));
+            if expires_at != self.expires_at {
+                expires_at = self.expires_at;
+                expiry
+                    .as_mut()
+                    .reset(Instant::now() + until_unix(expires_at));
+            }
             tokio::select! {
                 biased;
-                _ = hub.crashed() => return End::Abort,
                 _ = self.ctl.notify.notified() => return self.kicked(),
-                _ = hub.closing() => return End::Close(CLOSE_RESTART, "server restarting"),
-                _ = expiry => return End::Close(CLOSE_AUTH, "token expired"),
+                _ = &mut expiry => return End::Close(CLOSE_AUTH, "token expired"),
                 item = self.rx.recv() => {
                     // We hold a sender ourselves, so the queue never reports closed.
                     if let Some(item) = item {
@@ -298,11 +309,16 @@ impl Session {
                     }
                 },
                 _ = ping.tick() => {
-                    if self.last_inbound.elapsed() > ping_every * 5 / 2 {
+                    let silent = self.last_inbound.elapsed();
+                    if silent > ping_every * 5 / 2 {
                         return End::Close(CLOSE_GOING_AWAY, "no heartbeat");
                     }
-                    if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
-                        return end;
+                    // Any frame from the client proves it alive; ping only the silent ones
+                    // (screens that send their own `ping` op are never pinged).
+                    if silent >= ping_every {
+                        if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
+                            return end;
+                        }
                     }
                 }
             }
@@ -310,12 +326,7 @@ impl Session {
     }
 
     fn kicked(&self) -> End {
-        match self.ctl.close_code() {
-            Some(CLOSE_SLOW) => End::Close(CLOSE_SLOW, "too slow; resume with since"),
-            Some(CLOSE_RESTART) => End::Close(CLOSE_RESTART, "server restarting"),
-            Some(code) => End::Close(code, "closed by server"),
-            None => End::Close(CLOSE_INTERNAL, "closed by server"),
-        }
+        kicked(&self.ctl)
     }
 
     pub(super) async fn send(&mut self, text: Utf8Bytes) -> Result<(), End> {
@@ -325,28 +336,33 @@ impl Session {
     /// Writes one frame. A frame that cannot be written within the write timeout means the
     /// screen is not reading: it is closed as too slow and resumes with `since`.
     async fn send_msg(&mut self, msg: Message) -> Result<(), End> {
-        let timeout = self.st.config.hub.write_timeout;
-        let hub = &self.hub;
-        tokio::select! {
-            biased;
-            _ = hub.crashed() => Err(End::Abort),
-            _ = self.ctl.notify.notified() => Err(self.kicked()),
-            _ = hub.closing() => Err(End::Close(CLOSE_RESTART, "server restarting")),
-            r = tokio::time::timeout(timeout, self.socket.send(msg)) => match r {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(_)) => Err(End::Gone),
-                Err(_) => {
-                    hub.metrics().slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    Err(End::Close(CLOSE_SLOW, "too slow; resume with since"))
+        let mut send = std::pin::pin!(self.socket.send(msg));
+        // Most writes complete at once (the socket has room): no timer for those.
+        let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
+        let r = match first {
+            Poll::Ready(r) => r,
+            Poll::Pending => {
+                let timeout = self.st.config.hub.write_timeout;
+                tokio::select! {
+                    biased;
+                    _ = self.ctl.notify.notified() => return Err(kicked(&self.ctl)),
+                    r = tokio::time::timeout(timeout, send) => match r {
+                        Ok(r) => r,
+                        Err(_) => {
+                            self.hub.metrics().slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            return Err(End::Close(CLOSE_SLOW, "too slow; resume with since"));
+                        }
+                    },
                 }
-            },
-        }
+            }
+        };
+        r.map_err(|_| End::Gone)
     }
 
     /// One item from the queue.
     pub(super) async fn deliver(&mut self, item: Out) -> Result<(), End> {
         match item {
-            Out::Frame(f) => self.send(f).await,
+            Out::Frame(f) => self.send(Utf8Bytes::clone(&f)).await,
             Out::Event(e) => {
                 if e.seq <= self.covered {
                     return Ok(());
@@ -368,7 +384,7 @@ impl Session {
 
     async fn on_message(&mut self, m: Message) -> Result<(), End> {
         match m {
-            Message::Text(t) => self.on_text(t.as_str()).await,
+            Message::Text(t) => Box::pin(self.on_text(t.as_str())).await,
             Message::Binary(_) => self.strike("bad_frame", "Send JSON text frames.").await,
             // axum answers pings itself; any inbound frame already counted as a heartbeat.
             Message::Ping(_) | Message::Pong(_) => Ok(()),
@@ -497,6 +513,17 @@ impl Session {
             return Err(End::Close(CLOSE_POLICY, "too many bad frames"));
         }
         self.error(code, message, None).await
+    }
+}
+
+/// Why the server closed a session through its `ctl`.
+fn kicked(ctl: &SessionCtl) -> End {
+    match ctl.close_code() {
+        Some(CLOSE_ABORT) => End::Abort,
+        Some(CLOSE_SLOW) => End::Close(CLOSE_SLOW, "too slow; resume with since"),
+        Some(CLOSE_RESTART) => End::Close(CLOSE_RESTART, "server restarting"),
+        Some(code) => End::Close(code, "closed by server"),
+        None => End::Close(CLOSE_INTERNAL, "closed by server"),
     }
 }
 

@@ -12,7 +12,7 @@ pub struct HubSettings {
     pub instance_id: String,
     /// Frames a session may have queued before it is closed as too slow (4008).
     pub queue_capacity: usize,
-    /// How often the server pings a screen; a screen silent for 2.5 × this is dropped.
+    /// A screen silent for this long is pinged; one silent for 2.5 × this is dropped.
     pub ping_interval: Duration,
     /// Longest a single frame may take to reach a screen before it counts as stalled (4008).
     pub write_timeout: Duration,
@@ -52,7 +52,7 @@ impl HubSettings {
             }
         };
         let queue_capacity = num(get, "WS_QUEUE_CAPACITY", 1024, 8, 1 << 20)? as usize;
-        let ping_interval = Duration::from_secs(num(get, "WS_PING_SECONDS", 10, 1, 3600)?);
+        let ping_interval = Duration::from_secs(num(get, "WS_PING_SECONDS", 15, 1, 3600)?);
         let write_timeout = Duration::from_secs(num(get, "WS_WRITE_TIMEOUT_SECONDS", 20, 1, 3600)?);
         let listener_probe =
             Duration::from_secs(num(get, "LISTENER_PROBE_SECONDS", 10, 1, 86_400)?);
