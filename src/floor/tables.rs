@@ -106,12 +106,11 @@ pub async fn set_status(conn: &mut PgConnection, id: i32, to: TableStatus) -> Re
 
 /// The table's current status, locked for the rest of the transaction.
 pub async fn lock(conn: &mut PgConnection, id: i32) -> Result<TableView> {
-    sqlx::query("SELECT id FROM dining_tables WHERE id = $1 FOR UPDATE")
+    sqlx::query_as(&format!("{SELECT} WHERE t.id = $1 FOR UPDATE OF t"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(Error::NotFound("table"))?;
-    fetch(&mut *conn, id).await
+        .ok_or(Error::NotFound("table"))
 }
 
 fn invalid(t: &TableView, action: &str) -> Error {

@@ -186,12 +186,7 @@ async fn commit_fired(
     let table = state::sync_table(&mut tx, id).await?;
     let order = load_order(&mut tx, id).await?;
     let mut evs = vec![order_event(kind, &order)];
-    for tid in tickets {
-        evs.push(ticket_event(
-            "ticket.fired",
-            &load_ticket(&mut tx, tid).await?,
-        ));
-    }
+    evs.extend(order.fired_events(&tickets));
     evs.extend(table.as_ref().map(table_event));
     events::append(&mut tx, Some(user.id), evs).await?;
     tx.commit().await?;

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::{
     items::{self, NewItem},
-    model::{load_order, load_ticket},
-    publish::{order_event, ticket_event},
+    model::load_order,
+    publish::order_event,
     state,
 };
 use crate::{
@@ -164,8 +164,8 @@ pub async fn create(
 
     let (tax_bp, service_bp) = crate::settings::rates(&mut *tx, &st.config).await?;
     let order_id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (table_id, order_type, waiter_id, covers, notes, tax_rate_bp, service_rate_bp)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO orders (table_id, order_type, waiter_id, covers, notes, tax_rate_bp, service_rate_bp, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
     )
     .bind(req.table_id)
     .bind(order_type)
@@ -179,12 +179,8 @@ pub async fn create(
     items::insert(&mut tx, order_id, &req.items, false).await?;
     let fire_courses: Vec<i32> = (1..=9).filter(|c| !req.hold_courses.contains(c)).collect();
     let tickets = items::fire(&mut tx, order_id, Some(&fire_courses), None).await?;
+    // Inserted at version 0, so the first computation of its totals makes it version 1.
     state::touch(&mut tx, order_id).await?;
-    // The new order starts at version 1.
-    sqlx::query("UPDATE orders SET version = 1 WHERE id = $1")
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
 
     let mut evs = Vec::new();
     if let Some(t) = &table {
@@ -203,12 +199,7 @@ pub async fn create(
     }
     let order = load_order(&mut tx, order_id).await?;
     evs.insert(0, order_event("order.created", &order));
-    for tid in tickets {
-        evs.push(ticket_event(
-            "ticket.fired",
-            &load_ticket(&mut tx, tid).await?,
-        ));
-    }
+    evs.extend(order.fired_events(&tickets));
     let body_out = json!({ "success": true, "message": "Order created", "data": order });
     if let Some(k) = &key {
         sqlx::query("UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE user_id = $1 AND key = $2")

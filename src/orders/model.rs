@@ -156,6 +156,28 @@ pub async fn load_orders_where(
     Ok(out)
 }
 
+impl OrderView {
+    /// One of this order's tickets as a station sees it, built from the rows already loaded.
+    pub fn ticket(&self, id: i64) -> Option<TicketView> {
+        let ticket = self.tickets.iter().find(|t| t.id == id)?.clone();
+        let items = self
+            .items
+            .iter()
+            .filter(|i| i.ticket_id == Some(id))
+            .cloned()
+            .collect();
+        Some(TicketView { ticket, items })
+    }
+
+    /// `ticket.fired` events for `ids`, from this order's rows.
+    pub fn fired_events(&self, ids: &[i64]) -> Vec<crate::events::NewEvent> {
+        ids.iter()
+            .filter_map(|id| self.ticket(*id))
+            .map(|t| super::publish::ticket_event("ticket.fired", &t))
+            .collect()
+    }
+}
+
 pub async fn load_ticket(conn: &mut PgConnection, id: i64) -> Result<TicketView> {
     let ticket: TicketRow = sqlx::query_as(&format!("{TICKET_SELECT} WHERE k.id = $1"))
         .bind(id)
