@@ -12,6 +12,7 @@ import { t, useLang, type Key } from '../lib/i18n';
 import { useLive } from '../lib/live';
 import { rupiah } from '../lib/money';
 import type { PresenceFrame } from '../lib/protocol';
+import { navigate } from '../lib/router';
 import { session } from '../lib/session';
 import {
   ageLevel,
@@ -33,6 +34,7 @@ export function Floor() {
   useLang();
   const me = useStore(session)!.user;
   const boss = me.role === 'admin' || me.role === 'manager';
+  const canPay = boss || me.role === 'cashier';
   const floor = useMemo(() => new Store<FloorState>(emptyFloor()), []);
   const f = useStore(floor);
   const [presence, setPresence] = useState<StationPresence[] | null>(null);
@@ -109,7 +111,13 @@ export function Floor() {
 
   return (
     <div class="floor" data-testid="floor">
-      <Header title={t('screenFloor')} stations={stationCodes} />
+      <Header title={t('screenFloor')} stations={stationCodes}>
+        {boss && (
+          <a class="btn btn-ghost" href="/admin" data-testid="back-office" onClick={(e) => { e.preventDefault(); navigate('/admin'); }}>
+            {t('aBackOffice')}
+          </a>
+        )}
+      </Header>
       <ConnectionBanner info={conn} />
       {dark.length > 0 && (
         <div class="shout" role="alert" data-testid="dark-stations" data-stations={dark.map((s) => s.code).join(',')}>
@@ -131,6 +139,11 @@ export function Floor() {
                   </span>
                 )}
                 {x.waiter_name && <span class="table-waiter">{x.waiter_name}</span>}
+                {canPay && x.current_order_id !== null && x.status !== 'paid' && (
+                  <button type="button" class="btn table-bill" data-testid="open-bill" onClick={() => navigate(`/bill/${x.current_order_id}`)}>
+                    {t('bBill')}
+                  </button>
+                )}
               </li>
             ))}
           </ul>

@@ -128,3 +128,38 @@ export async function sendWithRetry<T>(
     }
   }
 }
+
+/** The largest upload the server takes (`MAX_UPLOAD_MB`, default 5): checked before sending. */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+
+/** `multipart/form-data` with the file in the field `image` (product photos, the QRIS image). */
+export async function apiUpload<T>(path: string, file: Blob, name = 'image.png'): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = tokenSource();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const fd = new FormData();
+  fd.append('image', file, name);
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}`, { method: 'POST', headers, body: fd });
+  } catch (e) {
+    throw new ApiError(0, 'network_error', e instanceof Error ? e.message : 'network error');
+  }
+  let env: { success?: boolean; message?: string; data?: T; error?: { code?: string; details?: unknown } } | null = null;
+  try {
+    env = await res.json();
+  } catch {
+    env = null;
+  }
+  if (res.ok && env?.success !== false) return env?.data as T;
+  const code = env?.error?.code ?? (res.status === 413 ? 'payload_too_large' : res.status >= 500 ? 'server_error' : 'http_' + res.status);
+  if (res.status === 401 && token) onUnauthorized();
+  throw new ApiError(res.status, code, env?.message ?? res.statusText, env?.error?.details ?? null);
+}
+
+/** The field a `validation_failed` answer names (`details.field`), if any. */
+export function errorField(e: unknown): string | null {
+  if (!(e instanceof ApiError)) return null;
+  const d = e.details as { field?: unknown } | null;
+  return d && typeof d.field === 'string' ? d.field : null;
+}

@@ -77,6 +77,8 @@ export function screensFor(role: Role, stations: string[]): { path: string; labe
     const mine = code === 'bar' ? role === 'bar' : role === 'kitchen';
     if (boss || mine) out.push({ path: `/kds/${code}`, label: 'kds', station: code });
   }
+  if (boss) out.push({ path: '/admin', label: 'admin' });
+  out.push({ path: '/account', label: 'account' });
   return out;
 }
 

@@ -10,6 +10,7 @@ export interface User {
   role: Role;
   email?: string | null;
   is_active?: boolean;
+  created_at?: string;
 }
 
 export interface Station {
@@ -125,6 +126,11 @@ export interface Order {
   tax: number;
   service_charge: number;
   total: number;
+  tax_rate_bp?: number;
+  service_rate_bp?: number;
+  payment_method?: PayMethod | null;
+  amount_tendered?: number | null;
+  paid_at?: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -160,15 +166,43 @@ export interface DashboardStats {
   cancelled_orders: number;
   covers: number;
   revenue: number;
+  tax?: number;
+  service_charge?: number;
   average_spend: number;
+  timezone?: string;
   stations: {
     station: string;
     open_tickets: number;
     tickets_ready: number;
     avg_fire_to_ready_secs: number | null;
+    median_fire_to_ready_secs?: number | null;
+    p90_fire_to_ready_secs?: number | null;
   }[];
   top_products: { product_id: number; name: string; quantity: number; revenue: number }[];
+  by_hour?: { hour: number; orders: number; revenue: number }[];
 }
+
+/** `GET /settings`: the rates new orders get, and the QRIS image. */
+export interface Settings {
+  tax_rate_percent: number;
+  service_charge_percent: number;
+  tax_rate_default_percent?: number;
+  service_charge_default_percent?: number;
+  qris_image_url: string | null;
+}
+
+/** One line of `GET /audit`. */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  actor_id: number | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  what: string;
+}
+
+export type PayMethod = 'cash' | 'card' | 'qris';
 
 /** One connected screen, as the hub's presence frames describe it. */
 export interface Screen {
