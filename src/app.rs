@@ -30,7 +30,7 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub login_limiter: Arc<LoginLimiter>,
-    pub redis: Option<redis::aio::ConnectionManager>,
+    pub redis: Option<redis::Client>,
     pub hub: Hub,
 }
 

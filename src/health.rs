@@ -16,12 +16,11 @@ pub async fn health(State(st): State<AppState>) -> impl IntoResponse {
     .is_ok_and(|r| r.is_ok());
     let redis = match &st.redis {
         None => "not_configured",
-        Some(conn) => {
-            let mut c = conn.clone();
-            let pong = tokio::time::timeout(
-                Duration::from_secs(1),
-                redis::cmd("PING").query_async::<String>(&mut c),
-            )
+        Some(client) => {
+            let pong = tokio::time::timeout(Duration::from_secs(1), async {
+                let mut c = client.get_multiplexed_async_connection().await?;
+                redis::cmd("PING").query_async::<String>(&mut c).await
+            })
             .await;
             if matches!(pong, Ok(Ok(_))) {
                 "connected"

@@ -37,15 +37,10 @@ pub async fn prepare(cfg: Config) -> anyhow::Result<AppState> {
     tokio::fs::create_dir_all(&cfg.upload_dir)
         .await
         .with_context(|| format!("cannot create UPLOAD_DIR {}", cfg.upload_dir.display()))?;
+    // Only a client here: connecting is deferred to use, so an instance starts (and falls back
+    // to LISTEN) while Redis is down.
     let redis = match &cfg.redis_url {
-        Some(url) => {
-            let client = redis::Client::open(url.as_str()).context("REDIS_URL")?;
-            Some(
-                redis::aio::ConnectionManager::new(client)
-                    .await
-                    .context("cannot connect to Redis at REDIS_URL")?,
-            )
-        }
+        Some(url) => Some(redis::Client::open(url.as_str()).context("REDIS_URL")?),
         None => None,
     };
     crate::orders::spawn_janitor(pool.clone());

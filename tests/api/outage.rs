@@ -107,3 +107,17 @@ async fn health_reports_a_lost_database_and_recovers() {
     assert_eq!(r.status, 200);
     app.stop().await;
 }
+
+/// An instance configured for Redis starts and takes orders while Redis is down (it falls
+/// back to LISTEN on PostgreSQL), and its health says which part is missing.
+#[tokio::test]
+async fn starts_and_serves_while_redis_is_down() {
+    let mut app = TestApp::spawn_with(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let r = app.req(Method::GET, "/health", None, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.data()["database"], "connected");
+    assert_eq!(r.data()["redis"], "disconnected");
+    let order = app.steak_order("waiter", "T2").await;
+    assert_eq!(order["status"], "open");
+    app.stop().await;
+}
