@@ -16,7 +16,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scenarios } from './scenarios.mjs';
+import { backOffice } from './backoffice.mjs';
+import { scenarios as screenScenarios } from './scenarios.mjs';
+
+const scenarios = [...screenScenarios, ...backOffice];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const clients = resolve(here, '..');
@@ -120,6 +123,7 @@ async function main() {
     DATABASE_URL: dbUrl,
     STATIC_DIR: join(clients, 'dist'),
     UPLOAD_DIR: uploads,
+    PUBLIC_URL: 'https://kenangan.test',
     RUST_LOG: process.env.RUST_LOG ?? 'info',
   };
   delete env.REDIS_URL;
@@ -181,6 +185,7 @@ async function main() {
     const only = process.env.E2E_ONLY;
     const ctx = {
       base,
+      publicUrl: 'https://kenangan.test',
       browser,
       shots,
       state: {},

@@ -449,3 +449,5 @@ export const scenarios = [
     },
   },
 ];
+
+export { WAIT, PHONE, TABLET, api, login, newContext, watchErrors, screen, live, shot, productId, tableId, openMenu, order };

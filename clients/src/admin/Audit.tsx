@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api';
-import { isDate, today } from '../lib/forms';
+import { isDate } from '../lib/forms';
 import { t, useLang } from '../lib/i18n';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
@@ -14,7 +14,9 @@ const KINDS = ['order.item_voided', 'order.cancelled', 'order.paid', 'ticket.rec
 export function AuditAdmin() {
   useLang();
   const me = useStore(session)?.user;
-  const [date, setDate] = useState(today());
+  // '' = the restaurant's today (its timezone, which may not be this device's).
+  const [date, setDate] = useState('');
+  const [shownDate, setShownDate] = useState('');
   const [user, setUser] = useState('');
   const [kind, setKind] = useState('');
   const [users, setUsers] = useState<{ id: number; name: string }[]>([]);
@@ -26,14 +28,16 @@ export function AuditAdmin() {
     if (me?.role === 'admin') api<User[]>('GET', '/admin/users').then((u) => setUsers(u.map((x) => ({ id: x.id, name: x.full_name })))).catch(() => {});
   }, []);
   useEffect(() => {
-    if (!isDate(date)) return setErr(t('vDate'));
-    const q = new URLSearchParams({ date });
+    if (date && !isDate(date)) return setErr(t('vDate'));
+    const q = new URLSearchParams();
+    if (date) q.set('date', date);
     if (user) q.set('user_id', user);
     if (kind) q.set('kind', kind);
     setErr(null);
     api<{ entries?: AuditEntry[] } | AuditEntry[]>('GET', `/audit?${q}`)
       .then((d) => {
         const r = Array.isArray(d) ? d : (d?.entries ?? []);
+        if (!Array.isArray(d) && typeof (d as { date?: unknown })?.date === 'string') setShownDate((d as { date: string }).date);
         setRows(r);
         if (me?.role !== 'admin') {
           setUsers((cur) => {
@@ -50,7 +54,7 @@ export function AuditAdmin() {
     <AdminPage title={t('aAudit')} testid="admin-audit">
       <section class="panel">
         <div class="form-row">
-          <DateInput label={t('aDay')} value={date} onChange={setDate} />
+          <DateInput label={t('aDay')} value={date || shownDate} onChange={setDate} />
           <label class="field field-inline">
             <span>{t('aWho')}</span>
             <select value={user} onChange={(e) => setUser((e.target as HTMLSelectElement).value)} data-testid="audit-user">

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlotT from 'uplot';
 import { api } from '../lib/api';
-import { isDate, today } from '../lib/forms';
+import { isDate } from '../lib/forms';
 import { t, useLang } from '../lib/i18n';
 import { rupiah } from '../lib/money';
 import type { DashboardStats } from '../lib/types';
@@ -67,19 +67,20 @@ const shortRp = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)} jt` : v >= 1
 
 export function Dashboard() {
   useLang();
-  const [date, setDate] = useState(today());
+  // '' = the restaurant's today (its timezone, which may not be this device's).
+  const [date, setDate] = useState('');
   const [stats, setStats] = useState<DashboardStats | null>(null);
   const [err, setErr] = useState<string | null>(null);
   useEffect(() => {
-    if (!isDate(date)) return setErr(t('vDate'));
+    if (date && !isDate(date)) return setErr(t('vDate'));
     setErr(null);
     let live = true;
     const load = () =>
-      api<DashboardStats>('GET', `/admin/dashboard/stats?date=${date}`)
+      api<DashboardStats>('GET', `/admin/dashboard/stats${date ? `?date=${date}` : ''}`)
         .then((s) => live && setStats(s))
         .catch((e) => live && setErr(serverMessage(e)));
     void load();
-    const h = date === today() ? setInterval(load, 60_000) : null;
+    const h = date === '' ? setInterval(load, 60_000) : null;
     return () => {
       live = false;
       if (h) clearInterval(h);
@@ -98,7 +99,7 @@ export function Dashboard() {
   return (
     <AdminPage title={t('aDashboard')} testid="admin-dashboard">
       <div class="panel-head">
-        <DateInput label={t('aDay')} value={date} onChange={setDate} />
+        <DateInput label={t('aDay')} value={date || stats?.date || ''} onChange={setDate} />
         {s?.timezone && <span class="muted">{s.timezone}</span>}
       </div>
       <FormError msg={err} />

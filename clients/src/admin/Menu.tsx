@@ -18,6 +18,12 @@ export function MenuAdmin() {
   const [products, setProducts] = useState<Product[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<Product | 'new' | null>(null);
+  // One editor per opening: saving a new product turns it into that product's editor in place.
+  const [editorKey, setEditorKey] = useState(0);
+  const open = (p: Product | 'new') => {
+    setEditorKey((k) => k + 1);
+    setEditing(p);
+  };
   const [rowError, setRowError] = useState<Record<number, string>>({});
 
   const load = () =>
@@ -51,13 +57,13 @@ export function MenuAdmin() {
       <section class="panel" aria-labelledby="prod-h">
         <div class="panel-head">
           <h2 id="prod-h">{t('aProducts')}</h2>
-          <button type="button" class="btn btn-primary" data-testid="new-product" onClick={() => setEditing('new')} disabled={cats.length === 0}>
+          <button type="button" class="btn btn-primary" data-testid="new-product" onClick={() => open('new')} disabled={cats.length === 0}>
             + {t('aNewProduct')}
           </button>
         </div>
         {editing && (
           <ProductEditor
-            key={editing === 'new' ? 'new' : editing.id}
+            key={editorKey}
             product={editing === 'new' ? null : editing}
             cats={cats}
             stations={stations}
@@ -98,7 +104,7 @@ export function MenuAdmin() {
                   {rowError[p.id] && <div class="field-error" role="alert">{rowError[p.id]}</div>}
                 </td>
                 <td>
-                  <button type="button" class="btn btn-ghost" data-testid="edit-product" onClick={() => setEditing(p)}>
+                  <button type="button" class="btn btn-ghost" data-testid="edit-product" onClick={() => open(p)}>
                     {t('aEdit')}
                   </button>
                 </td>
