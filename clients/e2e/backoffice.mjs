@@ -78,6 +78,8 @@ export const backOffice = [
       await ed.locator('[data-testid=photo-preview]').waitFor();
       await ed.locator('[data-testid=save-product]').click();
       await ed.locator('[data-testid=saved]').waitFor();
+      await ed.scrollIntoViewIfNeeded();
+      await shot(ctx, page, 'admin-menu-product');
       const row = page.locator(`[data-testid=product-row][data-name="${prodName}"]`);
       await row.locator('img.thumb').waitFor();
       const p = (await api(ctx.base, 'GET', `/products?q=${encodeURIComponent(prodName)}`, { token: mgr.token })).data[0];
@@ -98,6 +100,7 @@ export const backOffice = [
       await page.waitForFunction(() => /server refused/i.test(document.querySelector('[data-testid=product-editor] [data-testid=field-error]')?.textContent ?? ''), null, { timeout: 15_000 });
       await shot(ctx, page, 'admin-menu-413');
       await ed.locator('button', { hasText: 'Close' }).click();
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(ctx, page, 'admin-menu');
 
       // The waiter sees it (with a table of their own), then it is 86'd: the menu changes without a reload.
@@ -263,6 +266,10 @@ export const backOffice = [
       await cp.locator('[data-testid=pay]').click();
       await cp.locator('[data-testid=paid]').waitFor();
 
+      // The kitchen marks the first order's tickets ready: fire→ready times for the chart.
+      const kitchen = await login(ctx.base, 'kitchen');
+      for (const tk of o.tickets ?? []) await api(ctx.base, 'POST', `/tickets/${tk.id}/ready`, { token: kitchen.token });
+
       // The dashboard: revenue grew by exactly these two orders' totals (tax and service included).
       const expected = before.revenue + o.total + o2.total;
       await page.goto(ctx.base + '/admin/dashboard');
@@ -270,7 +277,7 @@ export const backOffice = [
       assert.equal((await page.locator('[data-testid=kpi-revenue]').textContent()).trim(), rp(expected));
       await page.locator('[data-testid=chart-hours][data-ready=true]').waitFor();
       await page.locator('[data-testid=chart-top][data-ready=true]').waitFor();
-      await shot(ctx, page, 'admin-dashboard');
+      await page.screenshot({ path: `${ctx.shots}/admin-dashboard.png`, fullPage: true });
     },
   },
   {

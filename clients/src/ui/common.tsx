@@ -104,6 +104,11 @@ export function ScreenMenu({ stations }: { stations: string[] }) {
     <label class="screen-menu">
       <span class="sr-only">{t('screens')}</span>
       <select value={current} onChange={(e) => navigate((e.target as HTMLSelectElement).value)}>
+        {!screens.some((x) => x.path === current) && (
+          <option value={current} disabled>
+            {t('screens')}
+          </option>
+        )}
         {screens.map((x) => (
           <option key={x.path} value={x.path}>
             {x.label === 'kds' ? t('screenKds', { station: cap(x.station ?? '') }) : t(('screen' + cap(x.label)) as Key)}
