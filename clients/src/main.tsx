@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { Expo } from './expo/Expo';
 import { Floor } from './floor/Floor';
@@ -10,41 +10,63 @@ import { landing, screensFor, session } from './lib/session';
 import { useStore } from './lib/store';
 import { Login } from './login/Login';
 import { Waiter } from './waiter/Waiter';
-import { Account } from './admin/Account';
-import { AdminHome } from './admin/Home';
-import { AuditAdmin } from './admin/Audit';
-import { Dashboard } from './admin/Dashboard';
-import { MenuAdmin } from './admin/Menu';
-import { PaymentsAdmin } from './admin/Payments';
-import { StaffAdmin } from './admin/Staff';
-import { TablesAdmin, TablesPrint } from './admin/Tables';
-import { Bill } from './cashier/Bill';
 import type { Role } from './lib/types';
+import { t } from './lib/i18n';
+
+type Office = typeof import('./office');
+let office: Office | null = null;
+let officeLoad: Promise<Office> | null = null;
+
+/** Renders a back-office page once its chunk is here (loaded on first use, then kept). */
+function OfficeView({ render }: { render: (o: Office) => preact.JSX.Element | null }) {
+  const [o, setO] = useState<Office | null>(office);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (o) return;
+    officeLoad ??= import('./office');
+    officeLoad
+      .then((m) => {
+        office = m;
+        setO(m);
+      })
+      .catch(() => {
+        officeLoad = null;
+        setFailed(true);
+      });
+  }, []);
+  if (o) return render(o);
+  return <p class="hint" role="status">{failed ? t('cannotReach') : t('loading')}</p>;
+}
 
 /** The back office and the cashier's bill: path → page, and who may open it. */
 function officePage(p: string, role: Role) {
+  const view = officeRoute(p, role);
+  return view ? <OfficeView key={p} render={view} /> : null;
+}
+
+function officeRoute(p: string, role: Role): ((o: Office) => preact.JSX.Element) | null {
   const boss = role === 'admin' || role === 'manager';
-  if (p === '/account') return <Account />;
+  if (p === '/account') return (o) => <o.Account />;
   const bill = /^\/bill\/(\d{1,15})$/.exec(p);
-  if (bill && (boss || role === 'cashier')) return <Bill key={bill[1]} orderId={Number(bill[1])} />;
+  if (bill && (boss || role === 'cashier')) return (o) => <o.Bill key={bill[1]} orderId={Number(bill[1])} />;
   if (!boss) return null;
   switch (p) {
     case '/admin':
-      return <AdminHome />;
+      return (o) => <o.AdminHome />;
     case '/admin/dashboard':
-      return <Dashboard />;
+      return (o) => <o.Dashboard />;
     case '/admin/menu':
-      return <MenuAdmin />;
+      return (o) => <o.MenuAdmin />;
     case '/admin/tables':
-      return <TablesAdmin />;
+      return (o) => <o.TablesAdmin />;
     case '/admin/tables/print':
-      return <TablesPrint />;
+      return (o) => <o.TablesPrint />;
     case '/admin/payments':
-      return <PaymentsAdmin />;
+      return (o) => <o.PaymentsAdmin />;
     case '/admin/staff':
-      return role === 'admin' ? <StaffAdmin /> : null;
+      return role === 'admin' ? (o) => <o.StaffAdmin /> : null;
     case '/admin/audit':
-      return <AuditAdmin />;
+      return (o) => <o.AuditAdmin />;
   }
   return null;
 }

@@ -56,7 +56,9 @@ function Chart({ build, data, testid, label }: { build: (u: UPlot) => Omit<uPlot
   return <div class="chart" ref={ref} data-testid={testid} role="img" aria-label={label} />;
 }
 
-const bars = (U: UPlot, size = 0.6) => U.paths.bars!({ size: [size, 60] });
+const bars = (U: UPlot, size = 0.6, align: -1 | 0 | 1 = 0) => U.paths.bars!({ size: [size, 60], align });
+/** Bars start at zero. */
+const ZERO: uPlotT.Scale = { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
 const secs = (v: number | null | undefined) => (v == null ? null : Math.round(v));
 function fmtSecs(v: number | null | undefined): string {
   if (v == null) return '—';
@@ -146,7 +148,7 @@ export function Dashboard() {
                 label={t('dByHour')}
                 data={[hx, hx.map((h) => byHour.get(h)?.orders ?? 0), hx.map((h) => byHour.get(h)?.revenue ?? 0)]}
                 build={(U) => ({
-                  scales: { x: { time: false, range: [hx[0] - 0.5, hx[hx.length - 1] + 0.5] }, rp: {} },
+                  scales: { x: { time: false, range: [hx[0] - 0.5, hx[hx.length - 1] + 0.5] }, y: ZERO, rp: ZERO },
                   axes: [
                     { ...AXIS, values: (_u, v) => v.map((x) => (Number.isInteger(x) ? `${String(x).padStart(2, '0')}:00` : '')) },
                     { ...AXIS, label: t('fOrders') },
@@ -171,15 +173,15 @@ export function Dashboard() {
                     label={t('dFireReady')}
                     data={[stations.map((_, i) => i), stations.map((x) => secs(x.median_fire_to_ready_secs)), stations.map((x) => secs(x.p90_fire_to_ready_secs))]}
                     build={(U) => ({
-                      scales: { x: { time: false, range: [-0.5, stations.length - 0.5] } },
+                      scales: { x: { time: false, range: [-0.5, stations.length - 0.5] }, y: ZERO },
                       axes: [
                         { ...AXIS, values: (_u, v) => v.map((i) => (Number.isInteger(i) ? stations[i]?.station ?? '' : '')) },
-                        { ...AXIS, values: (_u, v) => v.map((x) => `${Math.round(x / 60)}m`) },
+                        { ...AXIS, values: (_u, v) => v.map((x) => (x < 120 ? `${Math.round(x)}s` : `${Math.round(x / 60)}m`)) },
                       ],
                       series: [
                         { label: t('aStation'), value: (_u, i) => (i == null ? '' : stations[i]?.station ?? '') },
-                        { label: t('dMedian'), fill: BLUE + 'cc', stroke: BLUE, paths: bars(U, 0.35), value: (_u, v) => fmtSecs(v) },
-                        { label: 'p90', fill: RED + 'aa', stroke: RED, paths: bars(U, 0.35), value: (_u, v) => fmtSecs(v) },
+                        { label: t('dMedian'), fill: BLUE + 'cc', stroke: BLUE, paths: bars(U, 0.35, -1), value: (_u, v) => fmtSecs(v) },
+                        { label: 'p90', fill: RED + 'aa', stroke: RED, paths: bars(U, 0.35, 1), value: (_u, v) => fmtSecs(v) },
                       ],
                     })}
                   />
@@ -216,7 +218,7 @@ export function Dashboard() {
                   label={t('fTopProducts')}
                   data={[top.map((_, i) => i), top.map((x) => x.quantity)]}
                   build={(U) => ({
-                    scales: { x: { time: false, range: [-0.5, top.length - 0.5] } },
+                    scales: { x: { time: false, range: [-0.5, top.length - 0.5] }, y: ZERO },
                     axes: [
                       { ...AXIS, size: 70, rotate: -30, values: (_u, v) => v.map((i) => (Number.isInteger(i) ? (top[i]?.name ?? '').slice(0, 14) : '')) } as uPlotT.Axis,
                       { ...AXIS },
