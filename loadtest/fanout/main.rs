@@ -138,7 +138,7 @@ fn self_cpu_ticks() -> u64 {
 /// The integer right after `key` (first occurrence from the left, or the last with `last`).
 fn num_after(s: &str, key: &str, last: bool) -> Option<i64> {
     let i = if last { s.rfind(key)? } else { s.find(key)? } + key.len();
-    let b = s[i..].as_bytes();
+    let b = &s.as_bytes()[i..];
     let mut end = 0;
     while end < b.len() && (b[end].is_ascii_digit() || (end == 0 && b[end] == b'-')) {
         end += 1;
@@ -321,6 +321,7 @@ enum Cmd {
     Stop,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn screen(
     sh: Arc<Shared>,
     url: Arc<str>,
@@ -977,8 +978,7 @@ async fn drive(a: &Args, srv: &Server) -> anyhow::Result<bool> {
         .flat_map(|r| r.replay_ms.iter().copied())
         .collect();
     let replayed: u64 = results.iter().map(|r| r.replayed).sum();
-    let unexpected: u64 =
-        results.iter().map(|r| r.unexpected_closes).sum::<u64>() - if a.storm { 0 } else { 0 };
+    let unexpected: u64 = results.iter().map(|r| r.unexpected_closes).sum::<u64>();
     let connect: Vec<f64> = results
         .iter()
         .filter(|r| r.error.is_none())

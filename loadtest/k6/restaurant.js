@@ -23,6 +23,8 @@ const SCREENS = Math.max(3, Math.round(VUS * 0.15));
 const MANAGERS = Math.max(1, Math.round(VUS * 0.1));
 const WAITERS = Math.max(1, VUS - SCREENS - MANAGERS);
 const STATIONS = ['kitchen', 'grill', 'bar'];
+// Waiters' think time between steps, seconds (each pause is THINK..2*THINK).
+const THINK = Number(__ENV.THINK || 1);
 
 const commitToScreen = new Trend('commit_to_screen_ms', true);
 const restTrend = new Trend('rest_ms', true);
@@ -80,19 +82,19 @@ export function waiter(data) {
   if (!check(o, { 'order created': (r) => r.status === 201 })) return;
   const order = o.json('data');
   ticketsFired.add(order.tickets.length);
-  sleep(1 + Math.random());
+  sleep(THINK * (1 + Math.random()));
   const a = req('POST', `/api/v1/orders/${order.id}/items`, tok, { items: [{ product_id: pick(), quantity: 1 }] }, 'add items');
   check(a, { 'items added': (r) => r.status === 200 || r.status === 201 });
   if (a.status < 300) {
     // Tickets of the added items (the answer is the whole order).
     ticketsFired.add(Math.max(0, a.json('data.tickets').length - order.tickets.length));
   }
-  sleep(1 + Math.random());
+  sleep(THINK * (1 + Math.random()));
   const b = req('GET', `/api/v1/orders/${order.id}`, tok, null, 'bill');
   check(b, { 'bill read': (r) => r.status === 200 });
   const p = req('POST', `/api/v1/orders/${order.id}/pay`, data.t.cashier, { method: 'cash' }, 'pay');
   check(p, { paid: (r) => r.status === 200 });
-  sleep(1 + Math.random());
+  sleep(THINK * (1 + Math.random()));
 }
 
 export function manager(data) {
@@ -123,7 +125,7 @@ export function screen(data) {
         last = m.seq;
         commitToScreen.add(Date.now() - Date.parse(m.at));
         if (m.kind === 'ticket.fired' && counting) {
-          const id = m.data.ticket.id;
+          const id = m.data.id;
           if (!seen[id]) {
             seen[id] = true;
             ticketsSeen.add(1);
