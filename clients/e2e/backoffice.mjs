@@ -201,6 +201,7 @@ export const backOffice = [
       assert.ok(code, 'the PNG holds a QR code');
       assert.equal(code.data, `${ctx.publicUrl}/t/${label}`);
       await page.waitForFunction(() => [...document.querySelectorAll('.qr-card img')].every((i) => i.complete));
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(ctx, page, 'admin-tables');
       await page.locator('[data-testid=print-sheet]').click();
       await page.locator('[data-testid=print-sheet-page] .sheet-card').first().waitFor();
