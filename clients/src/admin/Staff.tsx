@@ -39,6 +39,9 @@ export function StaffAdmin() {
     } catch (x) {
       const code = (x as { code?: string }).code;
       setRowMsg((m) => ({ ...m, [u.id]: { text: code === 'last_admin' ? t('aLastAdmin') : serverMessage(x) } }));
+      // The row shows the user as the server has them (a refused role change goes back).
+      setUsers((us) => us.map((y) => (y.id === u.id ? { ...y } : y)));
+      void load();
       return false;
     }
   };
