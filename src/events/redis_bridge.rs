@@ -209,8 +209,15 @@ impl Bridge {
                 self.metrics
                     .fanout_mode
                     .store(metrics::MODE_REDIS, Ordering::Relaxed);
-                if out.send(relayed).await.is_err() {
-                    return;
+                // Never wait on the dispatcher here: redis-rs keeps reading the socket into an
+                // unbounded buffer, so waiting would grow memory instead of pushing back. A
+                // dropped event is a seq hole the dispatcher backfills from PostgreSQL.
+                match out.try_send(relayed) {
+                    Ok(()) => {}
+                    Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                        wake.notify_one();
+                    }
+                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return,
                 }
             }
             if self.stop.is_cancelled() {

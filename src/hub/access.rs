@@ -49,7 +49,8 @@ pub fn check(user: &AuthUser, topic: &str) -> Result<(), Refusal> {
         }
         boss || user.role == Role::for_station(code)
     } else if let Some(id) = topic.strip_prefix("waiter:") {
-        let Ok(id) = id.parse::<i32>() else {
+        // Only the canonical form ("waiter:7", not "waiter:07"): events carry that one.
+        let Some(id) = id.parse::<i32>().ok().filter(|n| n.to_string() == id) else {
             return Err(refuse(
                 "unknown_topic",
                 "A waiter topic is 'waiter:<user id>'.",

@@ -64,6 +64,12 @@ impl Dispatcher {
     fn dispatch(&self, p: &Arc<Prepared>) {
         let h = self.hub.registry().dispatch(p);
         self.hub.metrics().dispatched(p, h);
+        // A user changed (deactivated, new role, password reset): every instance sees the
+        // event in the log, so each closes that user's sessions; they reconnect and are
+        // authorized afresh (or refused).
+        if let Some(user_id) = p.user_changed() {
+            self.hub.kick_user(user_id, super::session::CLOSE_AUTH);
+        }
     }
 
     /// An event from Redis: taken as is when it continues the cursor; a hole is read from PostgreSQL.

@@ -60,6 +60,20 @@ impl Prepared {
         out
     }
 
+    /// The user id of a `user.updated` event (read from the frame only for that rare kind).
+    pub fn user_changed(&self) -> Option<i32> {
+        if !self.head.contains(r#""kind":"user.updated""#) {
+            return None;
+        }
+        let v: Value = serde_json::from_str(&format!("{}}}", self.head)).ok()?;
+        if v["kind"] != "user.updated" {
+            return None;
+        }
+        v["data"]["id"]
+            .as_i64()
+            .and_then(|id| i32::try_from(id).ok())
+    }
+
     pub fn from_relay(msg: &[u8]) -> Option<Arc<Prepared>> {
         let text = std::str::from_utf8(msg).ok()?;
         let (header, head) = text.split_once('\n')?;

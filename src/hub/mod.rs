@@ -57,7 +57,8 @@ struct Inner {
     registry: Arc<Registry>,
     metrics: Arc<Metrics>,
     presence: Arc<Presence>,
-    sessions: Mutex<HashMap<SessionId, Arc<SessionCtl>>>,
+    /// Each live session's control and its user.
+    sessions: Mutex<HashMap<SessionId, (i32, Arc<SessionCtl>)>>,
     next_id: AtomicU64,
     epoch: AtomicI64,
     /// Graceful shutdown: sessions close with 1012.
@@ -229,7 +230,7 @@ impl Hub {
             .sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id, ctl.clone());
+            .insert(id, (user.id, ctl.clone()));
         // A session that slipped in as the shutdown began is closed like the others.
         if self.is_closing() {
             ctl.close(session::CLOSE_RESTART);
@@ -265,9 +266,25 @@ impl Hub {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .values()
-            .cloned()
+            .map(|(_, ctl)| ctl.clone())
             .collect();
         for ctl in all {
+            ctl.close(code);
+        }
+    }
+
+    /// Closes every session of one user with `code`.
+    pub fn kick_user(&self, user_id: i32, code: u16) {
+        let theirs: Vec<Arc<SessionCtl>> = self
+            .0
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|(uid, _)| *uid == user_id)
+            .map(|(_, ctl)| ctl.clone())
+            .collect();
+        for ctl in theirs {
             ctl.close(code);
         }
     }

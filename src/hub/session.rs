@@ -460,6 +460,10 @@ impl Session {
     /// In-band token refresh: a valid token of the same user moves the expiry.
     async fn refresh(&mut self, token: &str) -> Result<(), End> {
         match access::user_for_token(&self.st, token).await {
+            // A new role means new topic rights: start over with a fresh authorization.
+            Ok((u, _)) if u.id == self.user.id && u.role != self.user.role => {
+                Err(End::Close(CLOSE_AUTH, "Your role changed; reconnect."))
+            }
             Ok((u, exp)) if u.id == self.user.id => {
                 self.expires_at = exp;
                 self.user = u;

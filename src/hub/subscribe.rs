@@ -92,7 +92,10 @@ impl Session {
         let held = self.held.clone();
         self.send(frame::subscribed(&held, self.covered, replayed, snap))
             .await?;
-        if new.iter().any(|t| t == "floor") && matches!(self.user.role, Role::Manager | Role::Admin)
+        // While this session was out of the live stream it missed presence broadcasts, so a
+        // manager holding `floor` gets the full picture again after every subscribe.
+        if self.held.iter().any(|t| t == "floor")
+            && matches!(self.user.role, Role::Manager | Role::Admin)
         {
             let f = self.hub.presence().sync_frame();
             self.send(f).await?;

@@ -205,3 +205,64 @@ async fn metrics_are_prometheus_text() {
         assert!(body.contains(needle), "missing {needle} in\n{body}");
     }
 }
+
+/// Deactivating a user or changing their role closes their open screens at once (4001); a
+/// session refreshed with a token whose user now has another role is closed too.
+#[tokio::test]
+async fn deactivated_or_demoted_users_are_disconnected() {
+    let mut app = TestApp::spawn().await;
+    let manager = app.user_id("manager").await;
+    let cashier = app.user_id("cashier").await;
+    let mt = app.token("manager").await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &mt).await;
+    ws.subscribe(&["orders"], None).await;
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{manager}"),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(ws.close_code(WAIT).await, Some(4001));
+    // And the old token cannot come back.
+    let mut again = Ws::connect(&app.ws_url(), Some(&mt)).await;
+    assert_eq!(again.close_code(WAIT).await, Some(4001));
+
+    let ct = app.token("cashier").await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &ct).await;
+    ws.subscribe(&["orders"], None).await;
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{cashier}"),
+            json!({"role": "waiter"}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(ws.close_code(WAIT).await, Some(4001));
+    // Reconnecting as a waiter, `orders` is no longer allowed.
+    let (mut ws, _) = Ws::open(&app.ws_url(), &ct).await;
+    let frames = ws.subscribe(&["orders"], None).await;
+    assert!(
+        frames
+            .iter()
+            .any(|f| f["type"] == "error" && f["code"] == "forbidden_topic"),
+        "{frames:?}"
+    );
+}
+
+#[tokio::test]
+async fn waiter_topics_must_be_canonical() {
+    let mut app = TestApp::spawn().await;
+    let id = app.user_id("waiter").await;
+    let t = app.token("waiter").await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
+    let frames = ws.subscribe(&[&format!("waiter:0{id}")], None).await;
+    assert!(
+        frames
+            .iter()
+            .any(|f| f["type"] == "error" && f["code"] == "unknown_topic"),
+        "{frames:?}"
+    );
+}
