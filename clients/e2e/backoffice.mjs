@@ -118,6 +118,11 @@ export const backOffice = [
       await row.locator('[data-testid=toggle-86]').click();
       await w.page.waitForFunction((n) => document.querySelector(`[data-testid=product][data-name="${n}"]`)?.disabled === false, prodName, { timeout: 15_000 });
       ctx.state.boProduct = prodName;
+      // A category renamed in place (Enter saves).
+      const name = page.locator(`[data-testid=category-row][data-name="${catName}"] .inline-name input`);
+      await name.fill(`${catName} Baru`);
+      await name.press('Enter');
+      await page.locator(`[data-testid=category-row][data-name="${catName} Baru"]`).waitFor();
     },
   },
   {
