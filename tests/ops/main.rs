@@ -924,6 +924,17 @@ async fn a_backend_restart_loses_no_order() {
         .unwrap();
     let token = body["data"]["token"].as_str().unwrap().to_string();
 
+    // A kitchen screen on `expo` that, like the real one, reconnects and resumes with `since`.
+    let kitchen: Value = login(&base, "kitchen", "kitchen123")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let screen = tokio::spawn(expo_screen(
+        format!("ws://127.0.0.1:{port}/api/v1/ws"),
+        kitchen["data"]["token"].as_str().unwrap().to_string(),
+    ));
+
     const ORDERS: usize = 30;
     let writer = tokio::spawn({
         let (base, token) = (base.clone(), token.clone());
@@ -1002,7 +1013,86 @@ async fn a_backend_restart_loses_no_order() {
     );
     let a = std::fs::read_to_string(tmp.path().join("a.log")).unwrap();
     assert!(a.contains("shutdown signal received"), "{a}");
-    eprintln!("rolling restart: {ORDERS} orders, {count} events, {retried} retried requests");
+
+    // The screen saw exactly the log's expo events, in order, once each, across the restart.
+    let expected: Vec<i64> = db
+        .sql(
+            "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM events WHERE 'expo' = ANY(topics)",
+        )
+        .split(',')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let last = *expected.last().unwrap();
+    let (seen, reconnects) = screen_until(screen, last).await;
+    assert_eq!(seen, expected, "the screen's events differ from the log");
+    assert!(
+        reconnects >= 1,
+        "the screen should have been moved to the new instance"
+    );
+    eprintln!(
+        "rolling restart: {ORDERS} orders, {count} events, {retried} retried requests, screen resumed {reconnects} time(s)"
+    );
+}
+
+type Screen = tokio::task::JoinHandle<()>;
+type Seen = Arc<Mutex<(Vec<i64>, usize)>>;
+
+static SCREEN_SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+
+/// Follows `expo` for ever (until aborted): connect, subscribe with `since` = the last seq
+/// applied, record each event's seq; on close or error, reconnect (as the screens do).
+async fn expo_screen(url: String, token: String) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let seen = SCREEN_SEEN.get_or_init(Seen::default).clone();
+    let mut first = true;
+    loop {
+        let Ok((mut ws, _)) =
+            tokio_tungstenite::connect_async(format!("{url}?token={token}")).await
+        else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let since = {
+            let mut g = seen.lock().unwrap();
+            if !first {
+                g.1 += 1;
+            }
+            g.0.last().copied().unwrap_or(0)
+        };
+        first = false;
+        let sub = json!({"op": "subscribe", "topics": ["expo"], "since": since});
+        if ws
+            .send(Message::Text(sub.to_string().into()))
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        while let Some(Ok(m)) = ws.next().await {
+            let Message::Text(t) = m else { continue };
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "event" {
+                seen.lock().unwrap().0.push(v["seq"].as_i64().unwrap());
+            }
+        }
+    }
+}
+
+/// Waits (bounded) until the screen has seen `last`, then stops it and returns what it saw.
+async fn screen_until(screen: Screen, last: i64) -> (Vec<i64>, usize) {
+    let seen = SCREEN_SEEN.get_or_init(Seen::default).clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.lock().unwrap().0.last().copied().unwrap_or(0) < last {
+        assert!(
+            Instant::now() < deadline,
+            "the screen never caught up to seq {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    screen.abort();
+    let g = seen.lock().unwrap();
+    (g.0.clone(), g.1)
 }
 
 // ---------------------------------------------------------------------------------------------
