@@ -9,7 +9,7 @@ scripts/services.sh
 # Leftover per-test databases from earlier runs (each test makes its own kenangan_t_*).
 psql -h 127.0.0.1 -U postgres -d postgres -Atqc \
   "SELECT datname FROM pg_database WHERE datname LIKE 'kenangan\_t\_%' OR datname LIKE 'kenangan\_tpl\_%'" \
-  | while read -r db; do psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true; done
+  | xargs -r -P 8 -I{} psql -h 127.0.0.1 -U postgres -d postgres -qc 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)' >/dev/null 2>&1 || true
 
 echo "test: cargo fmt --check"
 cargo fmt --all -- --check
