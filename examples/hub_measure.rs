@@ -8,7 +8,7 @@
 //!   ulimit -n 20000; target/release/examples/hub_measure
 //! Settings: KENANGAN_BIN (default target/release/kenangan), PG_BASE (default
 //! postgres://postgres@127.0.0.1:5432), IDLE_SESSIONS (2000), LATENCY_SESSIONS (100),
-//! RATE (20 events/s), SECONDS (15).
+//! RATE (20 events/s), SECONDS (15), IDLE_SECONDS (40), CPU_SESSIONS (1000), CPU_RATE (50).
 
 use std::{
     collections::HashMap,
@@ -151,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss1 = rss_kb(pid);
     let t0 = cpu_ticks(pid);
-    let idle_secs = 10;
+    let idle_secs: u64 = env_or("IDLE_SECONDS", "40").parse()?;
     // Keep answering the server's pings while idle, as a browser would.
     let idle_task = tokio::spawn(async move {
         let mut streams = idle;
@@ -182,11 +182,36 @@ async fn main() -> anyhow::Result<()> {
     drop(idle);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // Latency: commit (writer's COMMIT returned) → frame read by the screen.
+    // Latency at 100 screens, then CPU per delivery at 1,000 screens.
+    fanout(&ws_url, &token, &db, pid, lat_n, rate, seconds).await?;
+    let cpu_n: usize = env_or("CPU_SESSIONS", "1000").parse()?;
+    let cpu_rate: u64 = env_or("CPU_RATE", "50").parse()?;
+    if cpu_n > 0 {
+        fanout(&ws_url, &token, &db, pid, cpu_n, cpu_rate, seconds).await?;
+    }
+    let _ = child.kill().await;
+    Ok(())
+}
+
+/// `n` screens on `expo`, one event every 1/`rate` s for `seconds`: commit (the writer's COMMIT
+/// returned) → frame read by the screen, and the server's CPU per delivered frame.
+async fn fanout(
+    ws_url: &str,
+    token: &str,
+    db: &sqlx::PgPool,
+    pid: u32,
+    n: usize,
+    rate: u64,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let lat_n = n;
     let committed: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
     let mut screens = Vec::new();
-    for _ in 0..lat_n {
-        screens.push(open(&ws_url, &token, &["expo"]).await);
+    for chunk in 0..n.div_ceil(100) {
+        let k = (n - chunk * 100).min(100);
+        screens.extend(
+            futures_util::future::join_all((0..k).map(|_| open(ws_url, token, &["expo"]))).await,
+        );
     }
     let total = rate * seconds;
     let mut readers = Vec::new();
@@ -252,6 +277,5 @@ async fn main() -> anyhow::Result<()> {
         "server CPU per delivery:  {:.1} µs",
         (cpu1 - cpu0) as f64 * 10_000.0 / lat.len().max(1) as f64
     );
-    let _ = child.kill().await;
     Ok(())
 }

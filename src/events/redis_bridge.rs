@@ -13,10 +13,7 @@ use std::{
 
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
-};
+use sqlx::{postgres::PgConnectOptions, PgPool};
 use tokio::{
     sync::{mpsc, Notify},
     task::JoinHandle,
@@ -24,7 +21,7 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::{
-    dispatch::Relayed,
+    dispatch::{own_pool, Relayed},
     frame::Prepared,
     metrics,
     metrics::Metrics,
@@ -32,6 +29,7 @@ use crate::hub::{
 };
 
 const BATCH: i64 = 500;
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 /// A relay that fell further behind than this starts from the head: receivers read the hole
 /// from PostgreSQL anyway.
@@ -244,11 +242,7 @@ impl Bridge {
         let cursor_key = format!("{}:relay:cursor", self.prefix);
         let channel = events_channel(&self.prefix);
         let lease_ms = self.lease.as_millis() as u64;
-        let db = PgPoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_lazy_with(self.pg.clone().application_name("kenangan-relay"));
+        let mut db = own_pool(&self.pg, "kenangan-relay");
         let mut tick = tokio::time::interval(self.lease / 3);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let wake = Arc::new(Notify::new());
@@ -302,7 +296,7 @@ impl Bridge {
             }
             if let Some((_, cursor)) = leading.as_mut() {
                 *cursor = self
-                    .publish(&mut conn, &db, &channel, &cursor_key, *cursor)
+                    .publish(&mut conn, &mut db, &channel, &cursor_key, *cursor)
                     .await;
                 if beat {
                     // Lets receivers notice a lost message or a dead relay even when nothing happens.
@@ -322,7 +316,6 @@ impl Bridge {
             release(&mut conn, &lease_key, &self.instance).await;
             self.metrics.relay_leader.store(0, Ordering::Relaxed);
         }
-        db.close().await;
     }
 
     /// Where a new relay starts: the last seq any relay published, unless that is far behind.
@@ -332,7 +325,10 @@ impl Bridge {
         db: &PgPool,
         cursor_key: &str,
     ) -> Option<i64> {
-        let head = super::head(db).await.ok()?;
+        let head = tokio::time::timeout(READ_TIMEOUT, super::head(db))
+            .await
+            .ok()?
+            .ok()?;
         let stored: Option<i64> = timed(redis::cmd("GET").arg(cursor_key).query_async(conn))
             .await
             .ok()?;
@@ -346,19 +342,30 @@ impl Bridge {
     async fn publish(
         &self,
         conn: &mut ConnectionManager,
-        db: &PgPool,
+        db: &mut PgPool,
         channel: &str,
         cursor_key: &str,
         mut cursor: i64,
     ) -> i64 {
         for _ in 0..64 {
-            let rows = match super::read_after(db, cursor, BATCH).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(error = %e, "relay cannot read the event log");
-                    return cursor;
-                }
-            };
+            let rows =
+                match tokio::time::timeout(READ_TIMEOUT, super::read_after(&*db, cursor, BATCH))
+                    .await
+                {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "relay cannot read the event log");
+                        return cursor;
+                    }
+                    Err(_) => {
+                        // No client-side statement timeout in sqlx: a half-open connection hangs.
+                        tracing::warn!(
+                            "relay read did not answer (half-open connection?); reconnecting"
+                        );
+                        *db = own_pool(&self.pg, "kenangan-relay");
+                        return cursor;
+                    }
+                };
             let Some(last) = rows.last().map(|e| e.seq) else {
                 return cursor;
             };

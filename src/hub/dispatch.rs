@@ -4,7 +4,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sqlx::PgPool;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +19,8 @@ const BATCH: i64 = 512;
 const MAX_BATCHES: usize = 64;
 const RETRY: Duration = Duration::from_millis(250);
 const EPOCH_CHECK: Duration = Duration::from_secs(15);
+/// A read that takes longer is stuck on a dead (half-open) connection: start a fresh one.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the Redis receiver hands the dispatcher.
 #[derive(Debug)]
@@ -26,15 +31,65 @@ pub enum Relayed {
 }
 
 pub struct Dispatcher {
-    pub hub: Hub,
-    /// A small pool of its own, so REST load never delays fan-out.
-    pub db: PgPool,
-    pub wake: Arc<Notify>,
-    pub relayed: mpsc::Receiver<Relayed>,
-    pub stop: CancellationToken,
+    hub: Hub,
+    pg: PgConnectOptions,
+    /// A connection of its own, so REST load never delays fan-out.
+    db: PgPool,
+    wake: Arc<Notify>,
+    relayed: mpsc::Receiver<Relayed>,
+    stop: CancellationToken,
+}
+
+/// One connection, opened on first use.
+pub fn own_pool(pg: &PgConnectOptions, name: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(pg.clone().application_name(name))
 }
 
 impl Dispatcher {
+    pub fn new(
+        hub: Hub,
+        pg: PgConnectOptions,
+        wake: Arc<Notify>,
+        relayed: mpsc::Receiver<Relayed>,
+        stop: CancellationToken,
+    ) -> Dispatcher {
+        Dispatcher {
+            db: own_pool(&pg, "kenangan-dispatcher"),
+            hub,
+            pg,
+            wake,
+            relayed,
+            stop,
+        }
+    }
+
+    /// sqlx has no client-side statement timeout: a read on a half-open connection would hang
+    /// for ever, so it is bounded and the connection replaced.
+    async fn read<T>(
+        &mut self,
+        what: &str,
+        f: impl std::future::Future<Output = crate::error::Result<T>>,
+    ) -> Option<T> {
+        match tokio::time::timeout(READ_TIMEOUT, f).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "dispatcher cannot {what}; retrying");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "dispatcher read did not answer (half-open connection?); reconnecting"
+                );
+                self.db = own_pool(&self.pg, "kenangan-dispatcher");
+                None
+            }
+        }
+    }
+
     pub async fn run(mut self) {
         let mut retry_at: Option<tokio::time::Instant> = None;
         let mut epoch_tick = tokio::time::interval(EPOCH_CHECK);
@@ -95,12 +150,12 @@ impl Dispatcher {
     async fn pull(&mut self) -> bool {
         for _ in 0..MAX_BATCHES {
             let cursor = self.hub.registry().cursor();
-            let rows = match events::read_after(&self.db, cursor, BATCH).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(error = %e, "dispatcher cannot read the event log; retrying");
-                    return false;
-                }
+            let db = self.db.clone();
+            let Some(rows) = self
+                .read("read the event log", events::read_after(&db, cursor, BATCH))
+                .await
+            else {
+                return false;
             };
             if let Some(first) = rows.first() {
                 if first.seq != cursor + 1 {
@@ -127,11 +182,18 @@ impl Dispatcher {
 
     /// A restore (DESIGN: `event_counter.epoch`) rewinds the log: every session must resnapshot.
     async fn check_epoch(&mut self) -> bool {
-        let row: Result<(i64, i64), _> =
-            sqlx::query_as("SELECT seq, epoch FROM event_counter WHERE id = 1")
-                .fetch_one(&self.db)
-                .await;
-        let Ok((seq, epoch)) = row else { return true };
+        let db = self.db.clone();
+        let q =
+            async move {
+                Ok(sqlx::query_as::<_, (i64, i64)>(
+                    "SELECT seq, epoch FROM event_counter WHERE id = 1",
+                )
+                .fetch_one(&db)
+                .await?)
+            };
+        let Some((seq, epoch)) = self.read("read the log head", q).await else {
+            return true;
+        };
         let known = self.hub.epoch();
         if epoch != known || seq < self.hub.registry().cursor() {
             tracing::warn!(

@@ -30,7 +30,7 @@ use std::{
 };
 
 use anyhow::Context;
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::PgPool;
 use tokio::{sync::Notify, task::JoinHandle};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -103,17 +103,13 @@ impl Hub {
         let pg = crate::db::options(&config.database_url)?;
         let wake = Arc::new(Notify::new());
         let (relayed_tx, relayed_rx) = tokio::sync::mpsc::channel(1024);
-        let dispatcher = Dispatcher {
-            hub: hub.clone(),
-            db: PgPoolOptions::new()
-                .max_connections(1)
-                .min_connections(0)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect_lazy_with(pg.clone().application_name("kenangan-dispatcher")),
-            wake: wake.clone(),
-            relayed: relayed_rx,
-            stop: hub.0.stop.clone(),
-        };
+        let dispatcher = Dispatcher::new(
+            hub.clone(),
+            pg.clone(),
+            wake.clone(),
+            relayed_rx,
+            hub.0.stop.clone(),
+        );
         hub.spawn(dispatcher.run());
 
         let redis = match &config.redis_url {

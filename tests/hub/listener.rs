@@ -2,6 +2,8 @@
 
 use serde_json::json;
 
+use crate::pgproxy::Proxy;
+
 use crate::{
     client::{expected, follow_until, head, write, Follower, Ws},
     helpers::TestApp,
@@ -71,53 +73,6 @@ async fn killing_the_listen_connection_mid_burst_loses_nothing() {
     assert!(reconnects >= 2, "{m}");
 }
 
-/// A TCP proxy to PostgreSQL that the test can cut (dropping every connection) and restore.
-struct Proxy {
-    port: u16,
-    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    conns: std::sync::Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl Proxy {
-    async fn start() -> Proxy {
-        use std::sync::atomic::Ordering;
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = l.local_addr().unwrap().port();
-        let p = Proxy {
-            port,
-            up: Default::default(),
-            conns: Default::default(),
-        };
-        p.up.store(true, Ordering::SeqCst);
-        let (up, conns) = (p.up.clone(), p.conns.clone());
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = l.accept().await {
-                if !up.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let h = tokio::spawn(async move {
-                    if let Ok(mut out) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
-                    }
-                });
-                conns.lock().await.push(h);
-            }
-        });
-        p
-    }
-
-    async fn cut(&self) {
-        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
-        for h in self.conns.lock().await.drain(..) {
-            h.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_after() {
     let db_url = crate::helpers::fresh_database().await;
@@ -144,6 +99,39 @@ async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_afte
     }
     proxy.restore();
     let last = write(&db, "test.after", &["expo"], json!({})).await;
+    follow_until(&mut ws, &mut f, last).await;
+    assert_eq!(f.seqs, expected(&db, start, &["expo"]).await);
+}
+
+/// Every connection to PostgreSQL goes silent without closing (a half-open TCP connection, as
+/// after a NAT or firewall drops its state): the LISTEN probe and the dispatcher's read timeout
+/// notice, reconnect, and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_connections_to_postgres_are_detected_and_replaced() {
+    let db_url = crate::helpers::fresh_database().await;
+    let proxy = Proxy::start().await;
+    let proxied = db_url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let mut app = TestApp::spawn_on(&proxied, &[("LISTENER_PROBE_SECONDS", "1")]).await;
+    let db = kenangan::db::pool(&db_url, 4).await.unwrap();
+    let t = app.token("manager").await;
+    let start = head(&db).await;
+    let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
+    let mut f = Follower {
+        last: Some(start),
+        ..Default::default()
+    };
+    for fr in ws.subscribe(&["expo"], Some(start)).await {
+        f.apply(&fr);
+    }
+    let first = write(&db, "test.before", &["expo"], json!({})).await;
+    follow_until(&mut ws, &mut f, first).await;
+    // Existing connections stop forwarding but stay open; new ones work.
+    proxy.freeze_existing().await;
+    for i in 0..20 {
+        write(&db, "test.silent", &["expo"], json!({ "i": i })).await;
+    }
+    let last = write(&db, "test.after", &["expo"], json!({})).await;
+    // Bounded: the probe gives up after 5 s, the dispatcher's read after 10 s.
     follow_until(&mut ws, &mut f, last).await;
     assert_eq!(f.seqs, expected(&db, start, &["expo"]).await);
 }

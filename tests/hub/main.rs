@@ -10,6 +10,7 @@ mod client;
 mod e2e;
 mod listener;
 mod ordering;
+mod pgproxy;
 mod presence;
 mod redis;
 mod redis_server;
