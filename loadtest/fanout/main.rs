@@ -204,6 +204,10 @@ struct ScreenResult {
     replay_ms: Vec<f64>,
     replayed: u64,
     unexpected_closes: u64,
+    /// Reconnect attempts that failed (refused, or closed before `subscribed`, e.g. 1011/1013).
+    failed_attempts: u64,
+    /// When the screen last got `subscribed` after a reconnect.
+    resumed_at: Option<Instant>,
     error: Option<String>,
 }
 
@@ -392,6 +396,7 @@ async fn screen(
             match res {
                 Ok((w, n)) => {
                     r.replay_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                    r.resumed_at = Some(Instant::now());
                     r.replayed += n;
                     if let Some(l) = last {
                         last_seen.store(l, Ordering::Relaxed);
@@ -399,8 +404,15 @@ async fn screen(
                     ws = Some(w);
                 }
                 Err(e) => {
-                    tracing_like(&format!("screen {idx}: reconnect failed: {e:#}"));
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    r.failed_attempts += 1;
+                    if r.failed_attempts == 1 {
+                        tracing_like(&format!("screen {idx}: reconnect failed: {e:#}"));
+                    }
+                    // docs/protocol.md: exponential back-off 0.5 s → 10 s with jitter.
+                    let base = 500u64 << r.failed_attempts.min(5);
+                    let jitter = (idx as u64 * 7919 + r.failed_attempts * 104_729) % base.max(1);
+                    tokio::time::sleep(Duration::from_millis((base / 2 + jitter / 2).min(10_000)))
+                        .await;
                     continue;
                 }
             }
@@ -988,7 +1000,15 @@ async fn drive(a: &Args, srv: &Server) -> anyhow::Result<bool> {
     let cpu_per_event_us = cpu_ms * 1000.0 / delivered.max(1) as f64;
     let my_cpu_ms = (my1 - my0) as f64 * 10.0;
     let rest = rest_ms.lock().unwrap().clone();
-    let storm_total_ms = storm_at.map(|_| replay.iter().copied().fold(0.0, f64::max));
+    // From the storm signal to the last screen back in the live stream.
+    let storm_total_ms = storm_at.map(|t0| {
+        results
+            .iter()
+            .filter_map(|r| r.resumed_at)
+            .map(|t| t.saturating_duration_since(t0).as_secs_f64() * 1000.0)
+            .fold(0.0, f64::max)
+    });
+    let failed_attempts: u64 = results.iter().map(|r| r.failed_attempts).sum();
 
     let summary = json!({
         "label": a.label,
@@ -1015,6 +1035,7 @@ async fn drive(a: &Args, srv: &Server) -> anyhow::Result<bool> {
         "rest_ms": dist(rest.clone()),
         "storm": a.storm, "storm_reconnects": replay.len(), "storm_replayed_events": replayed,
         "replay_ms": dist(replay.clone()), "storm_all_resumed_ms": storm_total_ms,
+        "failed_reconnect_attempts": failed_attempts,
         "unexpected_closes": unexpected,
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);

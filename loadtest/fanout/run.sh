@@ -2,7 +2,7 @@
 # The fan-out scenarios of docs/benchmarks.md, each RUNS times (default 3), with the release
 # build. Every run starts its own server (target/release/kenangan) on a fresh database at
 # 127.0.0.1 and kills it by PID at the end; each run is bounded by --max-seconds.
-# Usage: loadtest/fanout/run.sh [scenario...]   scenarios: s100 s1000 s10000 idle10000 raw1000 raw10000 storm1000
+# Usage: RUNS=3 loadtest/fanout/run.sh [scenario...]   (scenarios below; default all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -20,15 +20,19 @@ run() { # name, driver args...
       --json "$OUT/$name-$i.json" --max-seconds 800 "$@" | grep -v '^ \|^{\|^}' || echo "run failed: $?"
   done
 }
-SCEN=${*:-s100 s1000 s10000 idle10000 raw1000 raw10000}
+SCEN=${*:-s100 s1000 s10000 storm100 storm1000 storm10000 raw1000 raw10000}
 for s in $SCEN; do
   case $s in
-    s100)      run s100      --screens 100   --rate 20 --seconds 20 --idle-seconds 5 --storm ;;
-    s1000)     run s1000     --screens 1000  --rate 50 --seconds 20 --idle-seconds 5 --storm ;;
-    s10000)    run s10000    --screens 10000 --rate 10 --seconds 30 --idle-seconds 10 --storm --source-ips 4 ;;
-    idle10000) run idle10000 --screens 10000 --rate 1 --seconds 1 --idle-seconds 30 --source-ips 4 ;;
-    raw1000)   run raw1000   --raw --screens 1000  --rate 50 --seconds 20 --idle-seconds 0 ;;
-    raw10000)  run raw10000  --raw --screens 10000 --rate 10 --seconds 30 --idle-seconds 0 --source-ips 4 ;;
+    # steady state: connect, idle, write, settle (the 10,000 run also gives the idle figure)
+    s100)       run s100       --screens 100   --rate 20 --seconds 20 --idle-seconds 5 ;;
+    s1000)      run s1000      --screens 1000  --rate 50 --seconds 20 --idle-seconds 5 ;;
+    s10000)     run s10000     --screens 10000 --rate 10 --seconds 30 --idle-seconds 10 --source-ips 4 ;;
+    # the same with a reconnect storm halfway through the writing
+    storm100)   run storm100   --screens 100   --rate 20 --seconds 20 --idle-seconds 5 --storm ;;
+    storm1000)  run storm1000  --screens 1000  --rate 50 --seconds 20 --idle-seconds 5 --storm ;;
+    storm10000) run storm10000 --screens 10000 --rate 10 --seconds 30 --idle-seconds 10 --storm --source-ips 4 ;;
+    raw1000)    run raw1000    --raw --screens 1000  --rate 50 --seconds 20 --idle-seconds 0 ;;
+    raw10000)   run raw10000   --raw --screens 10000 --rate 10 --seconds 30 --idle-seconds 0 --source-ips 4 ;;
     *) echo "unknown scenario $s"; exit 2 ;;
   esac
 done

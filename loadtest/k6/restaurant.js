@@ -45,7 +45,6 @@ export const options = {
     rest_ms: ['p(95)<100'],
     checks: ['rate>0.999'],
     ws_stream_gaps: ['count==0'],
-    commit_to_screen_ms: ['p(95)<100'],
   },
 };
 
