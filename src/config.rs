@@ -31,6 +31,8 @@ pub struct Config {
     /// the audit view and a restore's continuity check read.
     pub event_prune_after: Option<Duration>,
     pub demo_data: bool,
+    /// Most connections the server's pool opens (`DATABASE_POOL_SIZE`).
+    pub db_pool_size: u32,
     /// The restaurant's time zone (IANA name): "today" on the dashboard is its local day.
     pub timezone: String,
     /// WebSocket hub, fan-out and Redis settings.
@@ -187,6 +189,10 @@ impl Config {
                 Some(Duration::from_secs(days * 86_400))
             }
         };
+        let db_pool_size: u32 = parse(&get, "DATABASE_POOL_SIZE", 32)?;
+        if !(2..=500).contains(&db_pool_size) {
+            return Err(err("DATABASE_POOL_SIZE", "must be between 2 and 500"));
+        }
         let demo_data = match get("DEMO_DATA").as_deref() {
             None => !prod,
             Some("true") | Some("1") => {
@@ -228,6 +234,7 @@ impl Config {
             event_retention: Duration::from_secs(retention_days * 86_400),
             event_prune_after,
             demo_data,
+            db_pool_size,
             timezone: get("RESTAURANT_TIMEZONE").unwrap_or_else(|| "Asia/Jakarta".into()),
             hub: crate::hub::settings::HubSettings::from_lookup(&get)?,
         })

@@ -61,7 +61,7 @@ pub async fn connect(cfg: &Config) -> anyhow::Result<PgPool> {
             if !cfg.is_production() {
                 create_database_if_missing(&cfg.database_url).await?;
             }
-            pool(&cfg.database_url, 32).await
+            pool(&cfg.database_url, cfg.db_pool_size).await
         }
         .await;
         match res {

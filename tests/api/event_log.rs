@@ -15,7 +15,7 @@ const CHANGES: usize = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_writers_make_a_gap_free_log_in_commit_order() {
-    let mut app = TestApp::spawn().await;
+    let mut app = TestApp::spawn_with(&[("DATABASE_POOL_SIZE", "24")]).await;
     let mut listener = PgListener::connect(&app.db_url).await.unwrap();
     listener.listen(kenangan::events::CHANNEL).await.unwrap();
     // The checker reads on its own connections, not the server's pool.

@@ -154,6 +154,9 @@ impl TestApp {
             ("DATABASE_URL".into(), db_url.to_string()),
             ("UPLOAD_DIR".into(), upload_dir.display().to_string()),
             ("DEMO_DATA".into(), "false".into()),
+            // Tests run side by side (and several instances per test): stay well inside
+            // PostgreSQL's 100 connections.
+            ("DATABASE_POOL_SIZE".into(), "8".into()),
             ("STATIC_DIR".into(), "/nonexistent-kenangan-static".into()),
         ]);
         for (k, v) in extra {

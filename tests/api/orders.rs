@@ -503,7 +503,7 @@ async fn two_devices_cannot_overwrite_each_other() {
 
 #[tokio::test]
 async fn twenty_concurrent_identical_posts_make_one_order() {
-    let mut app = TestApp::spawn().await;
+    let mut app = TestApp::spawn_with(&[("DATABASE_POOL_SIZE", "24")]).await;
     let token = app.token("waiter").await;
     let body = json!({
         "table_id": app.table_id("T9").await,
