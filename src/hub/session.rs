@@ -128,11 +128,13 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
     };
     let (user, expires_at) = match authed {
         Ok(u) => u,
-        Err(reason) => {
-            hub.metrics()
-                .auth_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Box::pin(close(&mut socket, CLOSE_AUTH, reason)).await;
+        Err((code, reason)) => {
+            if code == CLOSE_AUTH {
+                hub.metrics()
+                    .auth_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Box::pin(close(&mut socket, code, reason)).await;
             return;
         }
     };
@@ -167,31 +169,38 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
     }
 }
 
-/// The token from the query string, or else from a first `{"op":"auth"}` frame.
+const FIRST: (u16, &str) = (CLOSE_AUTH, "authenticate first");
+
+/// The token from the query string, or else from a first `{"op":"auth"}` frame. A token that
+/// is not good closes with 4001; a database that cannot be asked closes with 1011.
 async fn authenticate(
     st: &AppState,
     socket: &mut WebSocket,
     token: Option<String>,
-) -> Result<(AuthUser, i64), &'static str> {
+) -> Result<(AuthUser, i64), (u16, &'static str)> {
     let token = match token.filter(|t| !t.is_empty()) {
         Some(t) => t,
         None => {
             let first = tokio::time::timeout(AUTH_TIMEOUT, socket.recv())
                 .await
-                .map_err(|_| "authenticate first")?;
+                .map_err(|_| FIRST)?;
             let Some(Ok(Message::Text(text))) = first else {
-                return Err("authenticate first");
+                return Err(FIRST);
             };
-            let v: Value = serde_json::from_str(text.as_str()).map_err(|_| "authenticate first")?;
+            let v: Value = serde_json::from_str(text.as_str()).map_err(|_| FIRST)?;
             match (v["op"].as_str(), v["token"].as_str()) {
                 (Some("auth"), Some(t)) => t.to_string(),
-                _ => return Err("authenticate first"),
+                _ => return Err(FIRST),
             }
         }
     };
     access::user_for_token(st, &token)
         .await
-        .map_err(|_| "token invalid or expired")
+        .map_err(|e| match e {
+            crate::error::Error::Unauthorized(_) => (CLOSE_AUTH, "token invalid or expired"),
+            // The database is in trouble, not the token: do not send the screen to the login page.
+            _ => (CLOSE_INTERNAL, "cannot check the token now; reconnect"),
+        })
 }
 
 /// Sends a close frame and waits briefly for the peer's reply, so the frame is not lost to a

@@ -186,19 +186,11 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
         let mut done = done_rx.clone();
         subs.push(tokio::spawn(async move {
             let topics: Vec<&str> = spec.topics.iter().map(String::as_str).collect();
-            let (mut ws, _) = Ws::open(&url, &token).await;
             let mut f = Follower::default();
             let since = if spec.snapshot { None } else { Some(start) };
-            if since.is_some() {
-                f.last = since;
-            }
-            let mut first = start;
-            for fr in ws.subscribe(&topics, since).await {
-                if fr["type"] == "snapshot" {
-                    first = fr["seq"].as_i64().unwrap();
-                }
-                f.apply(&fr);
-            }
+            let mut server_closes = 0;
+            let (mut ws, first) =
+                start_stream(&url, &token, &topics, since, &mut f, &mut server_closes).await;
             let mut rng = StdRng::seed_from_u64(i as u64);
             let mut reconnects = 0;
             let mut target: Option<i64> = None;
@@ -232,19 +224,16 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
                                 } else {
                                     ws.close().await;
                                 }
-                                let (w, _) = Ws::open(&url, &token).await;
-                                ws = w;
-                                for fr in ws.subscribe(&topics, f.last).await {
-                                    assert_ne!(
-                                        fr["type"], "snapshot",
-                                        "since {:?} should replay",
-                                        f.last
-                                    );
-                                    f.apply(&fr);
-                                }
+                                ws =
+                                    resume(&url, &token, &topics, &mut f, &mut server_closes).await;
                                 reconnects += 1;
                             }
                         }
+                    }
+                    // A real screen resumes after any close but 4001; so do we (bounded).
+                    Got::Close(Some(code)) if code != 4001 && server_closes < 20 => {
+                        server_closes += 1;
+                        ws = resume(&url, &token, &topics, &mut f, &mut server_closes).await;
                     }
                     other => panic!(
                         "subscriber {i} ({:?}): stream ended: {other:?}",
@@ -262,14 +251,20 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
                 exp.len()
             );
             assert_eq!(f.seqs, exp, "subscriber {i} {:?}", spec.topics);
+            if server_closes > 0 {
+                eprintln!("subscriber {i}: resumed after {server_closes} server-side closes");
+            }
             (i, f.seqs.len(), reconnects)
         }));
     }
 
     let universe = Arc::new(universe);
+    // The writers share a few connections of their own (PostgreSQL's connection budget is
+    // shared with everything else running on this machine).
+    let wdb = kenangan::db::pool(&app.db_url, 4).await.unwrap();
     let mut writers = Vec::new();
     for w in 0..WRITERS {
-        let db = app.db.clone();
+        let db = wdb.clone();
         let universe = universe.clone();
         writers.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(1000 + w as u64);
@@ -304,4 +299,77 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
         total_reconnects >= 10,
         "the test should exercise reconnects, did {total_reconnects}"
     );
+}
+
+/// Connects and subscribes (from `since`, or with a snapshot), retrying if the server closes
+/// before `subscribed` (a loaded database can make it say 1011). Returns the stream and the seq
+/// the follower starts from.
+async fn start_stream(
+    url: &str,
+    token: &str,
+    topics: &[&str],
+    since: Option<i64>,
+    f: &mut Follower,
+    closes: &mut usize,
+) -> (Ws, i64) {
+    for attempt in 0..20u64 {
+        *f = Follower {
+            last: since,
+            ..Default::default()
+        };
+        let mut first = since;
+        let mut ws = Ws::connect(url, Some(token)).await;
+        ws.send(json!({"op": "subscribe", "topics": topics, "since": since}))
+            .await;
+        loop {
+            match ws.recv(Duration::from_secs(30)).await {
+                Got::Frame(fr) => {
+                    if fr["type"] == "snapshot" {
+                        first = fr["seq"].as_i64();
+                    }
+                    f.apply(&fr);
+                    if fr["type"] == "subscribed" {
+                        return (ws, first.expect("a since or a snapshot"));
+                    }
+                }
+                Got::Close(Some(code)) if code != 4001 => break,
+                other => panic!("subscribing failed: {other:?}"),
+            }
+        }
+        *closes += 1;
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("could not subscribe");
+}
+
+/// Reconnects and resumes with `since = f.last`, as a screen does; retries (bounded) if the
+/// server closes before `subscribed`.
+async fn resume(
+    url: &str,
+    token: &str,
+    topics: &[&str],
+    f: &mut Follower,
+    closes: &mut usize,
+) -> Ws {
+    for attempt in 0..20u64 {
+        let mut ws = Ws::connect(url, Some(token)).await;
+        ws.send(json!({"op": "subscribe", "topics": topics, "since": f.last}))
+            .await;
+        loop {
+            match ws.recv(Duration::from_secs(30)).await {
+                Got::Frame(fr) => {
+                    assert_ne!(fr["type"], "snapshot", "since {:?} should replay", f.last);
+                    f.apply(&fr);
+                    if fr["type"] == "subscribed" {
+                        return ws;
+                    }
+                }
+                Got::Close(Some(code)) if code != 4001 => break,
+                other => panic!("resuming failed: {other:?}"),
+            }
+        }
+        *closes += 1;
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("could not resume");
 }

@@ -168,6 +168,10 @@ async fn killing_the_relay_instance_hands_over_and_loses_nothing() {
         screens.push(screen(&mut apps[*i], "cashier", vec!["orders"], start).await);
     }
     burst(&db, 0, 100).await;
+    let mut published_before = 0;
+    for i in &alive {
+        published_before += metric(&apps[*i], "kenangan_hub_relay_published_total").await;
+    }
     // The relay dies as a killed process would: no lease release, no goodbye.
     apps[dead].state.hub.crash();
     if let Some(s) = apps[dead].server.take() {
@@ -180,8 +184,16 @@ async fn killing_the_relay_instance_hands_over_and_loses_nothing() {
     for s in &mut screens {
         s.check(&db, start).await;
     }
-    let new_idx = names.iter().position(|n| *n == new).unwrap();
-    assert!(metric(&apps[new_idx], "kenangan_hub_relay_published_total").await > 0);
+    // The survivors took over the relaying (the lease may change hands again on a loaded
+    // machine, so count both).
+    let mut published_after = 0;
+    for i in &alive {
+        published_after += metric(&apps[*i], "kenangan_hub_relay_published_total").await;
+    }
+    assert!(
+        published_after > published_before,
+        "no survivor relayed after the crash"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
