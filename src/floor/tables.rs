@@ -286,14 +286,15 @@ async fn request_bill(
     AsFloorStaff(user): AsFloorStaff,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response> {
-    let mut tx = st.db.begin().await?;
-    let t = lock(&mut tx, id).await?;
-    if !["ordered", "food_ready", "served"].contains(&t.status.as_str()) {
-        return Err(invalid(&t, "asked for the bill"));
-    }
-    let t = set_status(&mut tx, id, TableStatus::BillRequested).await?;
-    events::append(&mut tx, Some(user.id), vec![table_event(&t)]).await?;
-    tx.commit().await?;
+    let t = move_table(
+        &st,
+        &user,
+        id,
+        TableStatus::BillRequested,
+        "asked for the bill",
+        |t| ["ordered", "food_ready", "served"].contains(&t.status.as_str()),
+    )
+    .await?;
     Ok(ok("Bill requested", t))
 }
 
@@ -303,14 +304,31 @@ async fn clear(
     AsFloorStaff(user): AsFloorStaff,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response> {
+    let t = move_table(&st, &user, id, TableStatus::Free, "cleared", |t| {
+        let open_order = t.current_order_id.is_some() && t.status != "paid";
+        t.status == "paid" || (t.status == "seated" && !open_order)
+    })
+    .await?;
+    Ok(ok("Table is free", t))
+}
+
+/// A person moving a table to `to`: lock it, check `allowed` against its current state (409
+/// naming `verb` otherwise), write the status and its event, commit.
+async fn move_table(
+    st: &AppState,
+    user: &AuthUser,
+    id: i32,
+    to: TableStatus,
+    verb: &str,
+    allowed: impl Fn(&TableView) -> bool,
+) -> Result<TableView> {
     let mut tx = st.db.begin().await?;
     let t = lock(&mut tx, id).await?;
-    let open_order = t.current_order_id.is_some() && t.status != "paid";
-    if !(t.status == "paid" || (t.status == "seated" && !open_order)) {
-        return Err(invalid(&t, "cleared"));
+    if !allowed(&t) {
+        return Err(invalid(&t, verb));
     }
-    let t = set_status(&mut tx, id, TableStatus::Free).await?;
+    let t = set_status(&mut tx, id, to).await?;
     events::append(&mut tx, Some(user.id), vec![table_event(&t)]).await?;
     tx.commit().await?;
-    Ok(ok("Table is free", t))
+    Ok(t)
 }
