@@ -20,6 +20,7 @@ export function PaymentsAdmin() {
   const [qrisErr, setQrisErr] = useState<string | null>(null);
   const [qrisOk, setQrisOk] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The rate inputs stay disabled until the current rates arrive, so nothing typed is overwritten by the load.
   const take = (x: Settings) => {
     setS(x);
     setTax(String(x.tax_rate_percent));
@@ -72,10 +73,10 @@ export function PaymentsAdmin() {
           <h2>{t('aRates')}</h2>
           <form class="form-col" onSubmit={save} noValidate data-testid="rates-form">
             <Field label={t('aTaxRate')} error={errors.tax} hint={s?.tax_rate_default_percent !== undefined ? t('aDefault', { n: s.tax_rate_default_percent }) : undefined}>
-              <input name="tax" value={tax} onInput={(e) => setTax(val(e))} inputMode="decimal" class="short" />
+              <input name="tax" value={tax} onInput={(e) => setTax(val(e))} inputMode="decimal" class="short" disabled={!s} />
             </Field>
             <Field label={t('aServiceRate')} error={errors.service} hint={s?.service_charge_default_percent !== undefined ? t('aDefault', { n: s.service_charge_default_percent }) : undefined}>
-              <input name="service" value={svc} onInput={(e) => setSvc(val(e))} inputMode="decimal" class="short" />
+              <input name="service" value={svc} onInput={(e) => setSvc(val(e))} inputMode="decimal" class="short" disabled={!s} />
             </Field>
             <p class="muted">{t('aRatesNewOnly')}</p>
             <FormError msg={msg} />
