@@ -12,11 +12,15 @@ const DURATION = __ENV.DURATION || '20s';
 const createOrder = new Trend('create_order_ms', true);
 const health = new Trend('health_ms', true);
 
+// ONLY=orders or ONLY=health runs one scenario (loadtest/write-path.sh measures CPU per order).
+const ONLY = __ENV.ONLY || '';
+const scenarios = {
+  orders: { executor: 'constant-vus', vus: VUS, duration: DURATION, exec: 'orders' },
+  health: { executor: 'constant-vus', vus: VUS, duration: DURATION, exec: 'healthCheck', startTime: ONLY ? '0s' : DURATION },
+};
+
 export const options = {
-  scenarios: {
-    orders: { executor: 'constant-vus', vus: VUS, duration: DURATION, exec: 'orders' },
-    health: { executor: 'constant-vus', vus: VUS, duration: DURATION, exec: 'healthCheck', startTime: DURATION },
-  },
+  scenarios: ONLY ? { [ONLY]: scenarios[ONLY] } : scenarios,
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   thresholds: { checks: ['rate>0.999'] },
 };

@@ -162,18 +162,22 @@ pub async fn create(
         None => (None, user.id, req.covers.unwrap_or(1)),
     };
 
-    let (tax_bp, service_bp) = crate::settings::rates(&mut *tx, &st.config).await?;
+    // The rates in force now (the settings row, else the configured defaults) are copied onto
+    // the order, so later changes to them apply to new orders only.
     let order_id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (table_id, order_type, waiter_id, covers, notes, tax_rate_bp, service_rate_bp, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+         SELECT $1, $2, $3, $4, $5, COALESCE(s.tax_rate_bp, $6),
+                CASE WHEN $2 = 'takeaway' THEN 0 ELSE COALESCE(s.service_rate_bp, $7) END, 0
+         FROM (SELECT 1) one LEFT JOIN settings s ON s.id = 1
+         RETURNING id",
     )
     .bind(req.table_id)
     .bind(order_type)
     .bind(waiter_id)
     .bind(covers)
     .bind(req.notes.trim())
-    .bind(tax_bp)
-    .bind(if order_type == "takeaway" { 0 } else { service_bp })
+    .bind(st.config.tax_rate_bp)
+    .bind(st.config.service_rate_bp)
     .fetch_one(&mut *tx)
     .await?;
     items::insert(&mut tx, order_id, &req.items, false).await?;

@@ -2,12 +2,14 @@
 //! snapshots all use these shapes), and how they are loaded.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::PgConnection;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{types::Json, PgConnection};
 
 use crate::error::{Error, Result};
 
-#[derive(Serialize, sqlx::FromRow, Clone, Debug)]
+#[derive(Serialize, Deserialize, sqlx::FromRow, Clone, Debug)]
 pub struct ItemView {
     pub id: i64,
     pub order_id: i64,
@@ -32,7 +34,7 @@ const ITEM_SELECT: &str = "SELECT i.id, i.order_id, i.product_id, i.name, i.unit
         p.allergens, i.void_reason, i.voided_at
     FROM order_items i JOIN stations s ON s.id = i.station_id JOIN products p ON p.id = i.product_id";
 
-#[derive(Serialize, sqlx::FromRow, Clone, Debug)]
+#[derive(Serialize, Deserialize, sqlx::FromRow, Clone, Debug)]
 pub struct TicketRow {
     pub id: i64,
     pub order_id: i64,
@@ -67,7 +69,7 @@ const TICKET_SELECT: &str = "SELECT k.id, k.order_id, s.code AS station, k.cours
     FROM tickets k JOIN stations s ON s.id = k.station_id JOIN orders o ON o.id = k.order_id
     JOIN users u ON u.id = o.waiter_id LEFT JOIN dining_tables t ON t.id = o.table_id";
 
-#[derive(Serialize, sqlx::FromRow, Clone, Debug)]
+#[derive(Serialize, Deserialize, sqlx::FromRow, Clone, Debug)]
 pub struct OrderRow {
     pub id: i64,
     pub table_id: Option<i32>,
@@ -116,44 +118,49 @@ pub async fn order_row(conn: &mut PgConnection, id: i64) -> Result<OrderRow> {
         .ok_or(Error::NotFound("order"))
 }
 
-pub async fn load_order(conn: &mut PgConnection, id: i64) -> Result<OrderView> {
-    let order = order_row(&mut *conn, id).await?;
-    let items = sqlx::query_as(&format!(
-        "{ITEM_SELECT} WHERE i.order_id = $1 ORDER BY i.id"
-    ))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let tickets = sqlx::query_as(&format!(
-        "{TICKET_SELECT} WHERE k.order_id = $1 ORDER BY k.id"
-    ))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(OrderView {
-        order,
-        items,
-        tickets,
-    })
+/// Whole orders (row, items, tickets) in one round trip: PostgreSQL builds each order's parts as
+/// JSON with the same column names the row types read, so the shapes stay defined once (above).
+/// `{where}` filters `o` (ORDER_SELECT's alias); `$1` is free for the caller.
+fn orders_json_query(filter: &str) -> String {
+    format!(
+        "SELECT row_to_json(x) AS o,
+                COALESCE((SELECT json_agg(y ORDER BY y.id) FROM ({ITEM_SELECT} WHERE i.order_id = x.id) y), '[]') AS i,
+                COALESCE((SELECT json_agg(z ORDER BY z.id) FROM ({TICKET_SELECT} WHERE k.order_id = x.id) z), '[]') AS k
+         FROM ({ORDER_SELECT} WHERE {filter}) x ORDER BY x.id"
+    )
 }
 
-/// Orders matching a WHERE clause on `o` (with `$1`, `$2`, … bound by the caller's values).
+type OrderParts = (Json<OrderRow>, Json<Vec<ItemView>>, Json<Vec<TicketRow>>);
+
+fn order_view((o, i, k): OrderParts) -> OrderView {
+    OrderView {
+        order: o.0,
+        items: i.0,
+        tickets: k.0,
+    }
+}
+
+pub async fn load_order(conn: &mut PgConnection, id: i64) -> Result<OrderView> {
+    static Q: LazyLock<String> = LazyLock::new(|| orders_json_query("o.id = $1"));
+    let row: Option<OrderParts> = sqlx::query_as(Q.as_str())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(order_view).ok_or(Error::NotFound("order"))
+}
+
+/// Orders matching a WHERE clause on `o` (the caller's clause may not use `$1`), optionally of
+/// one waiter, in id order.
 pub async fn load_orders_where(
     conn: &mut PgConnection,
     clause: &str,
     waiter: Option<i32>,
 ) -> Result<Vec<OrderView>> {
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT o.id FROM orders o WHERE {clause} AND ($1::int IS NULL OR o.waiter_id = $1) ORDER BY o.id"
-    ))
-    .bind(waiter)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(load_order(&mut *conn, id).await?);
-    }
-    Ok(out)
+    let q = orders_json_query(&format!(
+        "({clause}) AND ($1::int IS NULL OR o.waiter_id = $1)"
+    ));
+    let rows: Vec<OrderParts> = sqlx::query_as(&q).bind(waiter).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(order_view).collect())
 }
 
 impl OrderView {

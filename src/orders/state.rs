@@ -73,34 +73,22 @@ pub async fn lock_open(
     Ok(o)
 }
 
-pub fn percent_of(amount: i64, bp: i32) -> i64 {
-    // Rounded half up to the rupiah.
-    (amount * bp as i64 + 5_000) / 10_000
-}
-
-/// Recomputes the bill from the non-voided items and bumps the version.
-/// Service charge is on the subtotal; tax (PB1) on subtotal plus service, as Indonesian bills do.
+/// Recomputes the bill from the non-voided items and bumps the version, in one statement.
+/// Service charge is on the subtotal; tax (PB1) on subtotal plus service, as Indonesian bills do;
+/// each rounded half up to the rupiah.
 pub async fn touch(conn: &mut PgConnection, id: i64) -> Result<()> {
-    let (subtotal, tax_bp, svc_bp): (i64, i32, i32) = sqlx::query_as(
-        "SELECT COALESCE((SELECT sum(unit_price * quantity) FROM order_items
-                          WHERE order_id = o.id AND status <> 'voided'), 0)::bigint,
-                o.tax_rate_bp, o.service_rate_bp
-         FROM orders o WHERE o.id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let service = percent_of(subtotal, svc_bp);
-    let tax = percent_of(subtotal + service, tax_bp);
     sqlx::query(
-        "UPDATE orders SET subtotal = $2, service_charge = $3, tax = $4, total = $5,
-            version = version + 1, updated_at = now() WHERE id = $1",
+        "UPDATE orders o SET subtotal = b.sub, service_charge = b.svc, tax = b.tax,
+            total = b.sub + b.svc + b.tax, version = o.version + 1, updated_at = now()
+         FROM (SELECT s.sub, s.svc, ((s.sub + s.svc) * r.tax_rate_bp + 5000) / 10000 AS tax
+               FROM orders r,
+                    LATERAL (SELECT t.sub, (t.sub * r.service_rate_bp + 5000) / 10000 AS svc
+                             FROM (SELECT COALESCE(sum(unit_price * quantity), 0)::bigint AS sub
+                                   FROM order_items WHERE order_id = r.id AND status <> 'voided') t) s
+               WHERE r.id = $1) b
+         WHERE o.id = $1",
     )
     .bind(id)
-    .bind(subtotal)
-    .bind(service)
-    .bind(tax)
-    .bind(subtotal + service + tax)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -146,17 +134,4 @@ pub async fn sync_table(conn: &mut PgConnection, order_id: i64) -> Result<Option
         return Ok(None);
     }
     Ok(Some(floor::set_status(conn, table_id, want).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_of;
-
-    #[test]
-    fn rupiah_rounding() {
-        assert_eq!(percent_of(100_000, 1100), 11_000);
-        assert_eq!(percent_of(125_000, 500), 6_250);
-        assert_eq!(percent_of(15_001, 1100), 1_650);
-        assert_eq!(percent_of(0, 1100), 0);
-    }
 }

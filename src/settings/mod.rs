@@ -38,19 +38,6 @@ pub struct Settings {
     pub qris_image_url: Option<String>,
 }
 
-/// The rates (basis points) a new order gets: the database's, else the configured defaults.
-pub async fn rates(db: impl PgExecutor<'_>, cfg: &Config) -> Result<(i32, i32)> {
-    let (tax, svc): (Option<i32>, Option<i32>) =
-        sqlx::query_as("SELECT tax_rate_bp, service_rate_bp FROM settings WHERE id = 1")
-            .fetch_optional(db)
-            .await?
-            .unwrap_or((None, None));
-    Ok((
-        tax.unwrap_or(cfg.tax_rate_bp),
-        svc.unwrap_or(cfg.service_rate_bp),
-    ))
-}
-
 async fn load(db: impl PgExecutor<'_>, cfg: &Config) -> Result<Settings> {
     let (tax, svc, qris): (Option<i32>, Option<i32>, Option<String>) = sqlx::query_as(
         "SELECT tax_rate_bp, service_rate_bp, qris_image_url FROM settings WHERE id = 1",

@@ -53,6 +53,29 @@ async fn rates_are_edited_in_the_database_and_apply_to_new_orders_only() {
         .await;
     assert_eq!(r.data()["tax"], before["tax"]);
     assert_eq!(r.data()["service_charge"], 52_000);
+
+    // Amounts are rounded half up to the rupiah: 3.33 % of Rp 25.000 is 832,5 → 833.
+    let r = app
+        .req(
+            Method::PUT,
+            "/settings",
+            Some(&mt),
+            Some(json!({"tax_rate_percent": 3.33, "service_charge_percent": 0})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let kopi = app.product_id("Kopi Tubruk").await;
+    let r = app
+        .post(
+            "cashier",
+            "/orders",
+            json!({"items": [{"product_id": kopi, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.data()["subtotal"], 25_000);
+    assert_eq!(r.data()["tax"], 833);
+    assert_eq!(r.data()["total"], 25_833);
 }
 
 #[tokio::test]
