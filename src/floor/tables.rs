@@ -68,6 +68,13 @@ pub const SELECT: &str =
         u.full_name AS waiter_name, t.current_order_id, t.seated_at, t.status_changed_at
     FROM dining_tables t LEFT JOIN users u ON u.id = t.waiter_id";
 
+/// The `RETURNING` clause of an `UPDATE dining_tables t` that yields the changed table's
+/// [`TableView`] (the waiter's name is read after the change), saving a read-back.
+pub const RETURNING_VIEW: &str =
+    "RETURNING t.id, t.label, t.area, t.capacity, t.status, t.covers, t.waiter_id,
+        (SELECT full_name FROM users WHERE id = t.waiter_id) AS waiter_name,
+        t.current_order_id, t.seated_at, t.status_changed_at";
+
 pub async fn fetch(db: impl PgExecutor<'_>, id: i32) -> Result<TableView> {
     sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
         .bind(id)
@@ -89,19 +96,19 @@ pub fn table_event(t: &TableView) -> NewEvent {
 /// Moves a table to `to` (locking it), returning its new view; the caller appends `table_event`.
 /// `free` clears covers, waiter and order.
 pub async fn set_status(conn: &mut PgConnection, id: i32, to: TableStatus) -> Result<TableView> {
-    sqlx::query(
-        "UPDATE dining_tables SET status = $2, status_changed_at = now(),
+    sqlx::query_as(&format!(
+        "UPDATE dining_tables t SET status = $2, status_changed_at = now(),
             covers = CASE WHEN $2 = 'free' THEN NULL ELSE covers END,
             waiter_id = CASE WHEN $2 = 'free' THEN NULL ELSE waiter_id END,
             current_order_id = CASE WHEN $2 = 'free' THEN NULL ELSE current_order_id END,
             seated_at = CASE WHEN $2 = 'free' THEN NULL ELSE seated_at END
-         WHERE id = $1",
-    )
+         WHERE id = $1 {RETURNING_VIEW}"
+    ))
     .bind(id)
     .bind(to.as_str())
-    .execute(&mut *conn)
-    .await?;
-    fetch(&mut *conn, id).await
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Error::NotFound("table"))
 }
 
 /// The table's current status, locked for the rest of the transaction.

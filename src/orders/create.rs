@@ -188,18 +188,19 @@ pub async fn create(
 
     let mut evs = Vec::new();
     if let Some(t) = &table {
-        sqlx::query(
-            "UPDATE dining_tables SET status = 'ordered', current_order_id = $2, covers = $3,
+        let t: floor::TableView = sqlx::query_as(&format!(
+            "UPDATE dining_tables t SET status = 'ordered', current_order_id = $2, covers = $3,
                 waiter_id = $4, seated_at = COALESCE(seated_at, now()), status_changed_at = now()
-             WHERE id = $1",
-        )
+             WHERE id = $1 {}",
+            floor::tables::RETURNING_VIEW
+        ))
         .bind(t.id)
         .bind(order_id)
         .bind(covers)
         .bind(waiter_id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        evs.push(table_event(&floor::tables::fetch(&mut *tx, t.id).await?));
+        evs.push(table_event(&t));
     }
     let order = load_order(&mut tx, order_id).await?;
     evs.insert(0, order_event("order.created", &order));

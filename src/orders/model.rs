@@ -110,8 +110,9 @@ const ORDER_SELECT: &str = "SELECT o.id, o.table_id, t.label AS table_label, o.o
         o.paid_at, o.cancelled_at, o.cancel_reason, o.version, o.created_at, o.updated_at
     FROM orders o JOIN users u ON u.id = o.waiter_id LEFT JOIN dining_tables t ON t.id = o.table_id";
 
-pub async fn order_row(conn: &mut PgConnection, id: i64) -> Result<OrderRow> {
-    sqlx::query_as(&format!("{ORDER_SELECT} WHERE o.id = $1"))
+/// The order's row, locked for change (`FOR UPDATE` of the order only).
+pub async fn order_row_locked(conn: &mut PgConnection, id: i64) -> Result<OrderRow> {
+    sqlx::query_as(&format!("{ORDER_SELECT} WHERE o.id = $1 FOR UPDATE OF o"))
         .bind(id)
         .fetch_optional(conn)
         .await?

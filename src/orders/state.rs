@@ -5,7 +5,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::model::{order_row, OrderRow};
+use super::model::{order_row_locked, OrderRow};
 use crate::{
     error::{Error, Result},
     floor::{self, TableStatus, TableView},
@@ -42,12 +42,7 @@ pub async fn lock_open(
     id: i64,
     expected: Option<i32>,
 ) -> Result<OrderRow> {
-    sqlx::query("SELECT id FROM orders WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(Error::NotFound("order"))?;
-    let o = order_row(&mut *conn, id).await?;
+    let o = order_row_locked(&mut *conn, id).await?;
     if o.status != "open" {
         return Err(Error::conflict(
             "order_closed",
@@ -98,25 +93,23 @@ pub async fn touch(conn: &mut PgConnection, id: i64) -> Result<()> {
 /// unless the table has moved on (bill requested, paid, or another order). Returns the table
 /// when it changed, for its event.
 pub async fn sync_table(conn: &mut PgConnection, order_id: i64) -> Result<Option<TableView>> {
-    let Some(table_id): Option<i32> = sqlx::query_scalar(
-        "SELECT t.id FROM dining_tables t WHERE t.current_order_id = $1
-           AND t.status IN ('seated','ordered','food_ready','served') FOR UPDATE",
-    )
-    .bind(order_id)
-    .fetch_optional(&mut *conn)
-    .await?
+    let Some((table_id, current, cooking, ready, served)): Option<(i32, String, i64, i64, i64)> =
+        sqlx::query_as(
+            "SELECT t.id, t.status, c.cooking, c.ready, c.served
+             FROM dining_tables t,
+                  LATERAL (SELECT count(*) FILTER (WHERE status IN ('fired','started')) AS cooking,
+                                  count(*) FILTER (WHERE status = 'ready') AS ready,
+                                  count(*) FILTER (WHERE status = 'served') AS served
+                           FROM tickets WHERE order_id = $1) c
+             WHERE t.current_order_id = $1
+               AND t.status IN ('seated','ordered','food_ready','served') FOR UPDATE OF t",
+        )
+        .bind(order_id)
+        .fetch_optional(&mut *conn)
+        .await?
     else {
         return Ok(None);
     };
-    let (cooking, ready, served): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status IN ('fired','started')),
-                count(*) FILTER (WHERE status = 'ready'),
-                count(*) FILTER (WHERE status = 'served')
-         FROM tickets WHERE order_id = $1",
-    )
-    .bind(order_id)
-    .fetch_one(&mut *conn)
-    .await?;
     let want = if cooking > 0 {
         TableStatus::Ordered
     } else if ready > 0 {
@@ -126,10 +119,6 @@ pub async fn sync_table(conn: &mut PgConnection, order_id: i64) -> Result<Option
     } else {
         TableStatus::Ordered
     };
-    let current: String = sqlx::query_scalar("SELECT status FROM dining_tables WHERE id = $1")
-        .bind(table_id)
-        .fetch_one(&mut *conn)
-        .await?;
     if current == want.as_str() {
         return Ok(None);
     }
