@@ -13,8 +13,23 @@ pub struct Claims {
     pub role: Role,
     pub iat: i64,
     pub exp: i64,
+    /// When the user last typed their password (kept through refreshes); tokens issued before
+    /// refreshing existed lack it, and count from `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
+impl Claims {
+    pub fn logged_in_at(&self) -> i64 {
+        self.auth_time.unwrap_or(self.iat)
+    }
+}
+
+/// How long after logging in a token can still be refreshed: a screen left on all week must
+/// see the password once a week.
+pub const MAX_SESSION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A token for a user who has just logged in.
 pub fn issue(
     secret: &str,
     user_id: i32,
@@ -22,14 +37,29 @@ pub fn issue(
     role: Role,
     ttl: Duration,
 ) -> Result<(String, i64)> {
+    sign(secret, user_id, username, role, ttl, None)
+}
+
+/// A token whose login happened at `auth_time` (a refresh): it never outlives
+/// `auth_time + MAX_SESSION`.
+pub fn sign(
+    secret: &str,
+    user_id: i32,
+    username: &str,
+    role: Role,
+    ttl: Duration,
+    auth_time: Option<i64>,
+) -> Result<(String, i64)> {
     let now = chrono::Utc::now().timestamp();
-    let exp = now + ttl.as_secs() as i64;
+    let auth_time = auth_time.unwrap_or(now);
+    let exp = (now + ttl.as_secs() as i64).min(auth_time + MAX_SESSION.as_secs() as i64);
     let claims = Claims {
         sub: user_id,
         username: username.to_string(),
         role,
         iat: now,
         exp,
+        auth_time: Some(auth_time),
     };
     let token = encode(
         &Header::new(Algorithm::HS256),

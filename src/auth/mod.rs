@@ -37,22 +37,25 @@ impl AuthUser {
     }
 }
 
+/// The token of an `Authorization: Bearer <jwt>` header (not yet verified).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, Error> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(|| Error::Unauthorized("Log in first: this needs a bearer token.".into()))?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| Error::Unauthorized("Use 'Authorization: Bearer <token>'.".into()))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .ok_or_else(|| {
-                Error::Unauthorized("Log in first: this needs a bearer token.".into())
-            })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| Error::Unauthorized("Use 'Authorization: Bearer <token>'.".into()))?;
-        let claims = jwt::verify(&state.config.jwt_secret, token.trim())?;
+        let token = bearer(&parts.headers)?;
+        let claims = jwt::verify(&state.config.jwt_secret, token)?;
         // The role and active flag are read fresh: a deactivated user's token stops working at once.
         let row: Option<(String, String, bool)> =
             sqlx::query_as("SELECT username, role, is_active FROM users WHERE id = $1")

@@ -1,4 +1,4 @@
-//! `/auth/*`: log in, who am I, change my password.
+//! `/auth/*`: log in, refresh the token, who am I, change my password.
 
 use std::net::SocketAddr;
 
@@ -20,6 +20,7 @@ use crate::{
 pub fn routes(r: Routes) -> Routes {
     let r = r
         .post("/auth/login", login)
+        .post("/auth/refresh", refresh)
         .get("/auth/me", me)
         .post("/auth/password", change_password);
     users::routes(r)
@@ -121,6 +122,35 @@ async fn login(
             "token_type": "Bearer",
             "expires_at": chrono::DateTime::from_timestamp(exp, 0),
             "user": users::UserView::from(user),
+        }),
+    ))
+}
+
+/// A fresh token for a still-valid one, so a screen left on all shift never has to log in
+/// again: the role is today's, the user must still be active (the `AuthUser` check), and the
+/// chain of refreshes ends `jwt::MAX_SESSION` after the password was last typed.
+async fn refresh(
+    State(st): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let claims = jwt::verify(&st.config.jwt_secret, super::bearer(&headers)?)?;
+    let (token, exp) = jwt::sign(
+        &st.config.jwt_secret,
+        user.id,
+        &user.username,
+        user.role,
+        st.config.token_ttl,
+        Some(claims.logged_in_at()),
+    )?;
+    let u = users::get(&st.db, user.id).await?;
+    Ok(ok(
+        "Token refreshed",
+        json!({
+            "token": token,
+            "token_type": "Bearer",
+            "expires_at": chrono::DateTime::from_timestamp(exp, 0),
+            "user": u,
         }),
     ))
 }

@@ -195,3 +195,68 @@ async fn admin_manages_users_but_never_locks_out_the_last_admin() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_screen_refreshes_its_token_until_the_weekly_login() {
+    let mut app = TestApp::spawn().await;
+    let r = app.login("kitchen", "kitchen123").await;
+    let first = r.data()["token"].as_str().unwrap().to_string();
+    let first_exp = r.data()["expires_at"].as_str().unwrap().to_string();
+
+    let r = app
+        .req(Method::POST, "/auth/refresh", Some(&first), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let fresh = r.data()["token"].as_str().unwrap().to_string();
+    assert_eq!(r.data()["user"]["username"], "kitchen");
+    assert!(r.data()["expires_at"].as_str().unwrap() >= first_exp.as_str());
+    let r = app.req(Method::GET, "/auth/me", Some(&fresh), None).await;
+    assert_eq!(r.status, 200, "the refreshed token works: {}", r.body);
+
+    // No token, or a forged one: 401 and no token.
+    let r = app.req(Method::POST, "/auth/refresh", None, None).await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "unauthorized"));
+    let r = app
+        .req(Method::POST, "/auth/refresh", Some("not.a.jwt"), None)
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "unauthorized"));
+
+    // A token whose login was almost a week ago refreshes only up to the week's end.
+    let id = app.user_id("kitchen").await;
+    let now = chrono::Utc::now().timestamp();
+    let week = kenangan::auth::jwt::MAX_SESSION.as_secs() as i64;
+    let (old, _) = kenangan::auth::jwt::sign(
+        &app.state.config.jwt_secret,
+        id,
+        "kitchen",
+        kenangan::auth::Role::Kitchen,
+        std::time::Duration::from_secs(3600),
+        Some(now - week + 120),
+    )
+    .unwrap();
+    let r = app
+        .req(Method::POST, "/auth/refresh", Some(&old), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let exp = chrono::DateTime::parse_from_rfc3339(r.data()["expires_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    assert!(
+        exp <= now + 120 && exp > now,
+        "capped at the week: {exp} vs now {now}"
+    );
+
+    // A deactivated user cannot refresh.
+    let r = app
+        .patch(
+            "admin",
+            &format!("/admin/users/{id}"),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .req(Method::POST, "/auth/refresh", Some(&fresh), None)
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+}

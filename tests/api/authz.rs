@@ -21,7 +21,7 @@ fn expected(method: &Method, path: &str) -> Option<&'static [&'static str]> {
     let p = path.trim_start_matches("/api/v1");
     Some(match (method.as_str(), p) {
         ("GET", "/health") | ("POST", "/auth/login") | ("GET", "/tables/{id}/qr.png") => PUBLIC,
-        ("GET", "/auth/me") | ("POST", "/auth/password") => ALL,
+        ("GET", "/auth/me") | ("POST", "/auth/password") | ("POST", "/auth/refresh") => ALL,
         (_, "/admin/users") | (_, "/admin/users/{id}") => ADMIN,
         ("GET", "/admin/dashboard/stats" | "/audit" | "/presence") => MANAGE,
         ("GET", "/settings") => ALL,

@@ -39,6 +39,14 @@ export function useLive(topics: string[], handlers: LiveHandlers): ConnInfo {
       },
     });
     window.__kenangan = { ...window.__kenangan, hub };
+    // A refreshed token (lib/session.ts) goes to the open socket at once.
+    let token = session.get()?.token;
+    const unwatch = session.subscribe((s) => {
+      if (s && s.token !== token) {
+        token = s.token;
+        hub.reauth();
+      }
+    });
     const offline = () => hub.offline();
     const online = () => hub.reconnectNow();
     const visible = () => {
@@ -52,6 +60,7 @@ export function useLive(topics: string[], handlers: LiveHandlers): ConnInfo {
       window.removeEventListener('offline', offline);
       window.removeEventListener('online', online);
       document.removeEventListener('visibilitychange', visible);
+      unwatch();
       hub.stop();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps

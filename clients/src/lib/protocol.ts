@@ -262,6 +262,12 @@ export class HubClient {
     this.open();
   }
 
+  /** The session got a fresh token: hand it to the open socket so the server does not close
+   *  it with 4001 when the old one expires. A socket still connecting sends it on open. */
+  reauth(): void {
+    if (this.ws && this.ws.readyState === 1 && this.o.token) this.send({ op: 'auth', token: this.o.token() });
+  }
+
   /** The device lost its network: drop the socket now rather than wait for TCP to notice. */
   offline(): void {
     if (this.info.status === 'stopped' || this.info.status === 'unauthorized') return;

@@ -25,6 +25,53 @@ function load(): Session | null {
 }
 
 export const session = new Store<Session | null>(typeof window === 'undefined' ? null : load());
+
+/** When to refresh a token: once three quarters of its life (from the JWT's `iat` to
+ *  `expires_at`) have passed, so a screen left on all shift never meets the login page. A token
+ *  whose claims cannot be read is refreshed 15 minutes before it expires. */
+export function refreshAt(s: Pick<Session, 'token' | 'expires_at'>): number {
+  const exp = Date.parse(s.expires_at);
+  try {
+    const b64 = s.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const iat = Number((JSON.parse(atob(b64)) as { iat?: unknown }).iat) * 1000;
+    if (Number.isFinite(iat) && iat < exp) return exp - (exp - iat) / 4;
+  } catch {
+    /* not a JWT we can read */
+  }
+  return exp - 15 * 60_000;
+}
+
+function store(s: Session): void {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(s));
+  } catch {
+    /* no storage: the session lives until reload */
+  }
+  session.set(s);
+}
+
+// One timer for the page: refresh when due; on a network failure try again in a minute (the
+// old token stays valid until it expires); a 401 logs out through the api's handler.
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleRefresh(s: Session | null): void {
+  clearTimeout(refreshTimer);
+  if (!s || typeof window === 'undefined') return;
+  const run = async () => {
+    const current = session.get();
+    if (!current || current.token !== s.token) return;
+    try {
+      store(await api<Session>('POST', '/auth/refresh'));
+    } catch {
+      if (session.get()?.token === s.token && Date.parse(s.expires_at) > Date.now() + 60_000) {
+        refreshTimer = setTimeout(run, 60_000);
+      }
+    }
+  };
+  // setTimeout holds at most ~24.8 days; tokens live at most a week.
+  refreshTimer = setTimeout(run, Math.max(0, refreshAt(s) - Date.now()));
+}
+session.subscribe(scheduleRefresh);
+scheduleRefresh(session.get());
 /** Why the last session ended, shown on the login page ('expired'), or null. */
 export const loggedOutReason = new Store<string | null>(null);
 
@@ -35,9 +82,8 @@ configureApi({
 
 export async function login(username: string, password: string): Promise<Session> {
   const s = await api<Session>('POST', '/auth/login', { body: { username, password }, token: null });
-  localStorage.setItem(KEY, JSON.stringify(s));
   loggedOutReason.set(null);
-  session.set(s);
+  store(s);
   return s;
 }
 
