@@ -6,7 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
 use crate::error::Error;
@@ -166,4 +166,12 @@ pub fn json_from_bytes<T: DeserializeOwned>(
             )
         }
     })
+}
+
+/// For PATCH fields that can be cleared: absent → `None` (leave it), `null` → `Some(None)`
+/// (clear it), a value → `Some(Some(v))`. Use with `#[serde(default, deserialize_with = …)]`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }

@@ -182,7 +182,9 @@ struct ProductPatch {
     name: Option<String>,
     description: Option<String>,
     price: Option<i64>,
-    station_id: Option<i32>,
+    /// `null` removes the override (the category's station applies again).
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    station_id: Option<Option<i32>>,
     prep_minutes: Option<i32>,
     allergens: Option<Vec<String>>,
     modifiers: Option<Vec<String>>,
@@ -217,7 +219,7 @@ async fn update(
     let n = sqlx::query(
         "UPDATE products SET category_id = COALESCE($2, category_id), name = COALESCE($3, name),
             description = COALESCE($4, description), price = COALESCE($5, price),
-            station_id = COALESCE($6, station_id), prep_minutes = COALESCE($7, prep_minutes),
+            station_id = CASE WHEN $10 THEN $6 ELSE station_id END, prep_minutes = COALESCE($7, prep_minutes),
             allergens = COALESCE($8, allergens), modifiers = COALESCE($9, modifiers), updated_at = now()
          WHERE id = $1",
     )
@@ -226,10 +228,11 @@ async fn update(
     .bind(name)
     .bind(b.description.map(|d| d.trim().to_string()))
     .bind(b.price)
-    .bind(b.station_id)
+    .bind(b.station_id.flatten())
     .bind(b.prep_minutes)
     .bind(allergens)
     .bind(modifiers)
+    .bind(b.station_id.is_some())
     .execute(&mut *tx)
     .await
     .map_err(|e| on_unique(e, "product"))?

@@ -110,6 +110,26 @@ async fn manager_builds_the_menu() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.data()["price"], 32000);
     assert_eq!(r.data()["station_code"], "bar");
+    // Leaving station_id out keeps the override; null removes it (back to the category's).
+    let r = app
+        .patch(
+            "manager",
+            &format!("/products/{pid}"),
+            json!({"price": 33000}),
+        )
+        .await;
+    assert_eq!(r.data()["station_code"], "bar");
+    let r = app
+        .patch(
+            "manager",
+            &format!("/products/{pid}"),
+            json!({"station_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.data()["station_id"], serde_json::Value::Null);
+    assert_eq!(r.data()["station_code"], "dessert");
+    assert_eq!(r.data()["price"], 33000);
     let r = app
         .patch("manager", "/products/99999", json!({"price": 1}))
         .await;

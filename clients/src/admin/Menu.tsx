@@ -372,6 +372,8 @@ function ProductEditor({
       if (product) {
         const patch: Record<string, unknown> = { ...body };
         if (body.prep_minutes === undefined) delete patch.prep_minutes;
+        // "The category's station" removes an override (null); the server keeps absent fields.
+        if (product.station_id !== null && body.station_id === undefined) patch.station_id = null;
         saved = await api<Product>('PATCH', `/products/${product.id}`, { body: patch });
       } else {
         saved = await api<Product>('POST', '/products', { body });
@@ -421,7 +423,7 @@ function ProductEditor({
             ))}
           </select>
         </Field>
-        <Field label={t('aStationOverride')} hint={product?.station_id ? t('aOverrideStays') : undefined}>
+        <Field label={t('aStationOverride')}>
           <select name="station" value={f.station_id} onChange={set('station_id')}>
             <option value="">{t('aCategoryStation')}</option>
             {stations.map((s) => (
