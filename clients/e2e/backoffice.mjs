@@ -141,7 +141,20 @@ export const backOffice = [
       await f.locator('select[name=role]').selectOption('waiter');
       await f.locator('input[name=password]').fill('rina-pass-1');
       await f.locator('[data-testid=create-user]').click();
-      await page.locator(`[data-testid=user-row][data-username=${uname}]`).waitFor();
+      const row = page.locator(`[data-testid=user-row][data-username=${uname}]`);
+      await row.waitFor();
+      // Name and email are edited in place: a bad email is refused beside the field, a good one saved.
+      await row.locator('[data-testid=edit-full-name]').fill('Rina Pelayan');
+      await row.locator('[data-testid=edit-full-name]').press('Enter');
+      await row.locator('[data-testid=edit-email]').fill('not-an-email');
+      await row.locator('[data-testid=edit-email]').press('Enter');
+      await row.locator('.field-error').waitFor();
+      await row.locator('[data-testid=edit-email]').fill('rina@steakkenangan.id');
+      await row.locator('[data-testid=edit-email]').press('Enter');
+      await row.locator('.field-error').waitFor({ state: 'detached' });
+      const saved = (await api(ctx.base, 'GET', '/admin/users', { token: admin.token })).data.find((u) => u.username === uname);
+      assert.equal(saved.full_name, 'Rina Pelayan');
+      assert.equal(saved.email, 'rina@steakkenangan.id');
       // The last admin cannot be deactivated: the server's refusal is shown on that row.
       const adminRow = page.locator('[data-testid=user-row][data-username=admin]');
       await adminRow.locator('[data-testid=toggle-active]').click();
@@ -175,7 +188,6 @@ export const backOffice = [
       const again = await api(ctx.base, 'POST', '/auth/login', { body: { username: uname, password: 'rina-pass-2' } });
       assert.equal(again.status, 200);
       // Deactivated: the login is refused.
-      const row = page.locator(`[data-testid=user-row][data-username=${uname}]`);
       await row.locator('[data-testid=toggle-active]').click();
       await page.locator(`[data-testid=user-row][data-username=${uname}][data-active=false]`).waitFor();
       const off = await api(ctx.base, 'POST', '/auth/login', { body: { username: uname, password: 'rina-pass-2' } });

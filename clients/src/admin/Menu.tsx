@@ -7,7 +7,7 @@ import { checkProduct, parseIntIn, STATION_CODE_RE, type Errors, type ProductFor
 import { t, useLang } from '../lib/i18n';
 import { rupiah } from '../lib/money';
 import type { Category, Product, Station } from '../lib/types';
-import { AdminPage, Field, FormError, serverMessage, splitServerError, tk } from './common';
+import { AdminPage, Field, FormError, InlineText, serverMessage, splitServerError, tk } from './common';
 
 const val = (e: Event) => (e.target as HTMLInputElement).value;
 
@@ -118,41 +118,6 @@ export function MenuAdmin() {
 }
 
 /** A name edited in place: saved on Enter or when the field is left, refused in place when empty. */
-function InlineName({ value, max, save, label }: { value: string; max: number; save: (v: string) => Promise<void>; label: string }) {
-  const [v, setV] = useState(value);
-  const [err, setErr] = useState<string | null>(null);
-  useEffect(() => setV(value), [value]);
-  const commit = async () => {
-    const n = v.trim();
-    if (n === value) return setErr(null);
-    if (!n) return setErr(t('vRequired'));
-    if (n.length > max) return setErr(t('vTooLong'));
-    try {
-      await save(n);
-      setErr(null);
-    } catch (x) {
-      setErr(serverMessage(x));
-    }
-  };
-  return (
-    <span class="grow inline-name">
-      <input
-        aria-label={label}
-        value={v}
-        maxLength={max + 20}
-        onInput={(e) => setV(val(e))}
-        onBlur={() => void commit()}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            void commit();
-          } else if (e.key === 'Escape') setV(value);
-        }}
-      />
-      {err && <span class="field-error" role="alert">{err}</span>}
-    </span>
-  );
-}
 
 function StationsPanel({ stations, onChange }: { stations: Station[]; onChange: () => void }) {
   const [code, setCode] = useState('');
@@ -189,7 +154,7 @@ function StationsPanel({ stations, onChange }: { stations: Station[]; onChange: 
         {stations.map((s) => (
           <li key={s.id}>
             <code>{s.code}</code>
-            <InlineName value={s.name} max={60} label={t('aName')} save={async (name) => { await api('PATCH', `/stations/${s.id}`, { body: { name } }); onChange(); }} />
+            <InlineText value={s.name} max={60} label={t('aName')} save={async (name) => { await api('PATCH', `/stations/${s.id}`, { body: { name } }); onChange(); }} />
           </li>
         ))}
       </ul>
@@ -263,7 +228,7 @@ function CategoriesPanel({ cats, stations, onChange }: { cats: Category[]; stati
                 else if (n !== c.sort_order) void patch(c, { sort_order: n });
               }}
             />
-            <InlineName value={c.name} max={60} label={t('aName')} save={async (name) => { await api('PATCH', `/categories/${c.id}`, { body: { name } }); onChange(); }} />
+            <InlineText value={c.name} max={60} label={t('aName')} save={async (name) => { await api('PATCH', `/categories/${c.id}`, { body: { name } }); onChange(); }} />
             <select aria-label={t('aStation')} value={String(c.station_id)} onChange={(e) => void patch(c, { station_id: Number(val(e)) })}>
               {stations.map((s) => (
                 <option key={s.id} value={String(s.id)}>

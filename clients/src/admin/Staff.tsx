@@ -8,7 +8,7 @@ import { t, useLang, type Key } from '../lib/i18n';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
 import type { Role, User } from '../lib/types';
-import { AdminPage, Field, FormError, serverMessage, splitServerError, tk } from './common';
+import { AdminPage, Field, FormError, InlineText, serverMessage, splitServerError, tk } from './common';
 
 const ROLES: Role[] = ['admin', 'manager', 'cashier', 'waiter', 'kitchen', 'bar'];
 const val = (e: Event) => (e.target as HTMLInputElement).value;
@@ -46,6 +46,12 @@ export function StaffAdmin() {
     }
   };
 
+  // Inline edits show the server's refusal beside the field, so this one throws it.
+  const patchOrThrow = async (u: User, body: Record<string, unknown>) => {
+    const nu = await api<User>('PATCH', `/admin/users/${u.id}`, { body });
+    setUsers((us) => us.map((x) => (x.id === nu.id ? nu : x)));
+  };
+
   return (
     <AdminPage title={t('aStaff')} testid="admin-staff">
       <FormError msg={loadError} />
@@ -69,7 +75,10 @@ export function StaffAdmin() {
                   <code>{u.username}</code>
                   {u.id === me?.id && <span class="badge">{t('aYou')}</span>}
                 </td>
-                <td>{u.full_name}</td>
+                <td>
+                  <InlineText value={u.full_name} max={100} label={t('aFullName')} testid="edit-full-name" save={async (full_name) => { await patchOrThrow(u, { full_name }); }} />
+                  <InlineText value={u.email ?? ''} max={200} label={t('aEmail')} testid="edit-email" placeholder={t('aEmail')} check={checkEmail} save={async (email) => { await patchOrThrow(u, { email }); }} />
+                </td>
                 <td>
                   <select aria-label={t('aRole')} value={u.role} onChange={(e) => void patch(u, { role: val(e) }, 'aSaved')}>
                     {ROLES.map((r) => (

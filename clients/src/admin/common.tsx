@@ -2,6 +2,7 @@
 // uses (a labelled field with its error in place, a form-level server error).
 
 import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorField } from '../lib/api';
 import { t, useLang, type Key } from '../lib/i18n';
 import { navigate, path } from '../lib/router';
@@ -122,5 +123,47 @@ export function DateInput({ value, onChange, label }: { value: string; onChange:
       <span>{label}</span>
       <input type="date" value={value} data-testid="date" onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
     </label>
+  );
+}
+
+/** A text edited in place: saved on Enter or when it loses focus, Escape undoes. `check` adds a
+ *  rule of the caller's (it returns an i18n key); errors from the server show beside it. */
+export function InlineText({ value, max, save, label, check, testid, placeholder }: { value: string; max: number; save: (v: string) => Promise<void>; label: string; check?: (v: string) => Key | null; testid?: string; placeholder?: string }) {
+  const [v, setV] = useState(value);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => setV(value), [value]);
+  const commit = async () => {
+    const n = v.trim();
+    if (n === value) return setErr(null);
+    if (!n) return setErr(t('vRequired'));
+    if (n.length > max) return setErr(t('vTooLong'));
+    const bad = check?.(n);
+    if (bad) return setErr(t(bad));
+    try {
+      await save(n);
+      setErr(null);
+    } catch (x) {
+      setErr(serverMessage(x));
+    }
+  };
+  return (
+    <span class="grow inline-name">
+      <input
+        aria-label={label}
+        value={v}
+        maxLength={max + 20}
+        data-testid={testid}
+        placeholder={placeholder}
+        onInput={(e) => setV((e.target as HTMLInputElement).value)}
+        onBlur={() => void commit()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            void commit();
+          } else if (e.key === 'Escape') setV(value);
+        }}
+      />
+      {err && <span class="field-error" role="alert">{err}</span>}
+    </span>
   );
 }
