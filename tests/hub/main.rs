@@ -14,5 +14,6 @@ mod pgproxy;
 mod presence;
 mod redis;
 mod redis_server;
+mod restore;
 mod resume;
 mod shutdown;
