@@ -24,7 +24,7 @@ use super::{
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
 /// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 512;
+const READ_BUFFER: usize = 256;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
@@ -73,13 +73,14 @@ pub async fn upgrade(
         );
     }
     let hub = st.hub.clone();
+    let start = Box::new(Start { st, token: q.token });
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_IN_MESSAGE)
         .max_frame_size(MAX_IN_MESSAGE)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "WebSocket upgrade failed"))
-        .on_upgrade(move |socket| hub.track(run(st, socket, q.token)))
+        .on_upgrade(move |socket| hub.track(run(start, Box::new(socket))))
         .into_response()
 }
 
@@ -93,13 +94,21 @@ pub(super) enum End {
     Abort,
 }
 
+/// What the upgrade hands to the session task, boxed: the task's future keeps its arguments
+/// for its whole life, so they are pointers rather than a second copy of the session's state.
+struct Start {
+    st: AppState,
+    token: Option<String>,
+}
+
 pub(super) struct Session {
     pub hub: Hub,
     pub st: AppState,
     pub id: SessionId,
     pub user: AuthUser,
     pub expires_at: i64,
-    pub socket: WebSocket,
+    /// Boxed with the rest of the connection's state (see `Start`).
+    pub socket: Box<WebSocket>,
     /// Control, liveness and the bounded outbound queue (shared with the dispatcher).
     pub ctl: Arc<SessionCtl>,
     /// Topics held, in the order subscribed.
@@ -112,11 +121,12 @@ pub(super) struct Session {
     window: (Instant, u32),
 }
 
-async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
-    let hub = st.hub.clone();
+async fn run(mut start: Box<Start>, mut socket: Box<WebSocket>) {
+    let hub = start.st.hub.clone();
+    let token = start.token.take();
     let authed = tokio::select! {
         // Rare, large futures are boxed so every idle session's task stays small.
-        a = Box::pin(authenticate(&st, &mut socket, token)) => Some(a),
+        a = Box::pin(authenticate(&start.st, &mut socket, token)) => Some(a),
         _ = hub.closing() => None,
         _ = hub.crashed() => return,
     };
@@ -136,13 +146,13 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
             return;
         }
     };
-    let ctl = Arc::new(SessionCtl::new(st.config.hub.queue_capacity));
+    let ctl = Arc::new(SessionCtl::new(start.st.config.hub.queue_capacity));
     ctl.touch();
     ctl.set_expiry(expires_at);
     let id = hub.open_session(&user, ctl.clone());
     let mut s = Session {
         hub: hub.clone(),
-        st,
+        st: start.st,
         id,
         user,
         expires_at,
