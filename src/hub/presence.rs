@@ -30,6 +30,8 @@ const BEAT: Duration = Duration::from_secs(2);
 /// An instance that has not refreshed its screens for this long is gone.
 const STALE: Duration = Duration::from_secs(10);
 const STATIONS_REFRESH: Duration = Duration::from_secs(30);
+/// Every this many beats an instance's screens are re-read even if its version did not move.
+const FULL_REPAIR_BEATS: u32 = 15;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Screen {
@@ -332,6 +334,12 @@ fn instances_key(prefix: &str) -> String {
     format!("{prefix}:presence:instances")
 }
 
+/// Hash instance → a counter bumped with every change to that instance's screens, so the beat
+/// re-reads only the instances that changed (not every screen of every instance every 2 s).
+fn versions_key(prefix: &str) -> String {
+    format!("{prefix}:presence:versions")
+}
+
 /// Keeps the station list fresh and, with Redis, shares our screens and reads everyone else's.
 pub async fn run(
     presence: Arc<Presence>,
@@ -358,6 +366,7 @@ pub async fn run(
     let me = presence.instance.clone();
     let key = hash_key(&prefix, &me);
     let mut dirty = true;
+    let mut seen = Seen::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -368,7 +377,7 @@ pub async fn run(
                 }
             }
             _ = beat.tick() => {
-                dirty = beat_once(&presence, &mut conn, &prefix, &key, dirty).await.is_err();
+                dirty = beat_once(&presence, &mut conn, &prefix, &key, dirty, &mut seen).await.is_err();
             }
         }
     }
@@ -378,6 +387,7 @@ pub async fn run(
         redis::pipe()
             .del(&key)
             .zrem(instances_key(&prefix), &me)
+            .hdel(versions_key(&prefix), &me)
             .publish(channel(&prefix), reset)
             .query_async::<()>(&mut conn)
             .await
@@ -393,6 +403,7 @@ async fn write_one(
     w: Write,
 ) -> redis::RedisResult<()> {
     let mut p = redis::pipe();
+    p.atomic();
     let msg = match w {
         Write::Upsert(s) => {
             let body = serde_json::to_string(&s).unwrap_or_default();
@@ -404,8 +415,16 @@ async fn write_one(
             json!({"instance": me, "change": "left", "id": id})
         }
     };
+    p.hincr(versions_key(prefix), me, 1);
     p.publish(channel(prefix), msg.to_string());
     timeout(p.query_async::<()>(conn)).await
+}
+
+/// The version of each other instance's screens we last read, and beats since a full read.
+#[derive(Default)]
+struct Seen {
+    versions: HashMap<String, i64>,
+    beats: u32,
 }
 
 /// Refreshes our hash (rewriting it when a write was lost) and reads every other instance's.
@@ -415,6 +434,7 @@ async fn beat_once(
     prefix: &str,
     key: &str,
     dirty: bool,
+    seen: &mut Seen,
 ) -> redis::RedisResult<()> {
     let now_ms = Utc::now().timestamp_millis();
     let ttl_ms = STALE.as_millis() as i64;
@@ -424,10 +444,11 @@ async fn beat_once(
             .values()
             .map(|s| (s.id.clone(), serde_json::to_string(s).unwrap_or_default()))
             .collect();
-        p.del(key);
+        p.atomic().del(key);
         if !local.is_empty() {
             p.hset_multiple(key, &local);
         }
+        p.hincr(versions_key(prefix), &presence.instance, 1);
     }
     p.pexpire(key, ttl_ms)
         .zadd(instances_key(prefix), &presence.instance, now_ms)
@@ -442,7 +463,25 @@ async fn beat_once(
             .query_async(conn),
     )
     .await?;
+    let versions: HashMap<String, i64> = timeout(
+        redis::cmd("HGETALL")
+            .arg(versions_key(prefix))
+            .query_async(conn),
+    )
+    .await?;
+    seen.beats += 1;
+    let full = seen.beats >= FULL_REPAIR_BEATS;
+    if full {
+        seen.beats = 0;
+    }
+    seen.versions.retain(|i, _| live.contains(i));
     for inst in live.iter().filter(|i| **i != presence.instance) {
+        // Changes arrive on the channel; this read only repairs what it lost, so an instance
+        // whose screens did not change since we last read them is skipped.
+        let version = versions.get(inst).copied();
+        if !full && version.is_some() && seen.versions.get(inst).copied() == version {
+            continue;
+        }
         let all: HashMap<String, String> = timeout(
             redis::cmd("HGETALL")
                 .arg(hash_key(prefix, inst))
@@ -454,6 +493,10 @@ async fn beat_once(
             .filter_map(|(id, body)| serde_json::from_str::<Screen>(&body).ok().map(|s| (id, s)))
             .collect();
         presence.replace_instance(inst, screens);
+        match version {
+            Some(v) => seen.versions.insert(inst.clone(), v),
+            None => seen.versions.remove(inst),
+        };
     }
     for gone in presence
         .remote_instances()
