@@ -62,6 +62,16 @@ struct RemoteChange {
     id: Option<String>,
 }
 
+/// One of this instance's screens, as kept in memory for every session: only what cannot be
+/// derived (the id, the instance and the stations are).
+struct Local {
+    user_id: i32,
+    username: Box<str>,
+    role: Role,
+    topics: Box<[Box<str>]>,
+    connected_at: DateTime<Utc>,
+}
+
 enum Write {
     Upsert(Screen),
     Remove(String),
@@ -70,7 +80,8 @@ enum Write {
 pub struct Presence {
     instance: String,
     registry: Arc<Registry>,
-    local: Mutex<HashMap<SessionId, Screen>>,
+    /// Our screens, compactly (a `Screen` is built from one only when shared or shown).
+    local: Mutex<HashMap<SessionId, Local>>,
     remote: Mutex<HashMap<String, Screen>>,
     stations: Mutex<Vec<Station>>,
     /// Screens per station code, kept as screens change (never recounted per frame).
@@ -119,43 +130,65 @@ impl Presence {
         (p, shared.then_some(RedisPresence { rx }))
     }
 
-    pub fn connect(&self, id: SessionId, user: &AuthUser) {
-        let screen = Screen {
+    /// The shareable picture of one of our screens, built only when shared or shown.
+    fn screen(&self, id: SessionId, l: &Local) -> Screen {
+        let topics: Vec<String> = l.topics.iter().map(|t| t.to_string()).collect();
+        Screen {
             id: format!("{}/{id}", self.instance),
             instance: self.instance.clone(),
+            user_id: l.user_id,
+            username: l.username.to_string(),
+            role: l.role,
+            stations: stations_of(&topics),
+            topics,
+            connected_at: l.connected_at,
+        }
+    }
+
+    pub fn connect(&self, id: SessionId, user: &AuthUser) {
+        let l = Local {
             user_id: user.id,
-            username: user.username.clone(),
+            username: user.username.as_str().into(),
             role: user.role,
-            stations: vec![],
-            topics: vec![],
+            topics: Box::default(),
             connected_at: Utc::now(),
         };
-        lock(&self.local).insert(id, screen.clone());
         // Managers hear about a screen once it holds something (a storm of fresh
         // connections stays quiet until they subscribe).
-        self.share(Write::Upsert(screen));
+        if self.writes.is_some() {
+            self.share(Write::Upsert(self.screen(id, &l)));
+        }
+        lock(&self.local).insert(id, l);
     }
 
     pub fn update(&self, id: SessionId, topics: &[String]) {
         let (before, after) = {
             let mut local = lock(&self.local);
-            let Some(s) = local.get_mut(&id) else { return };
-            if s.topics == topics {
+            let Some(l) = local.get_mut(&id) else { return };
+            if l.topics
+                .iter()
+                .map(|t| &**t)
+                .eq(topics.iter().map(String::as_str))
+            {
                 return;
             }
-            let before = s.clone();
-            s.topics = topics.to_vec();
-            s.stations = stations_of(topics);
-            (before, s.clone())
+            let before = self.screen(id, l);
+            l.topics = topics.iter().map(|t| t.as_str().into()).collect();
+            (before, self.screen(id, l))
         };
         self.changed(Some(&before), Some(&after));
         self.share(Write::Upsert(after));
     }
 
     pub fn disconnect(&self, id: SessionId) {
-        let Some(screen) = lock(&self.local).remove(&id) else {
+        let Some(l) = lock(&self.local).remove(&id) else {
             return;
         };
+        // A screen that never held a topic counted nowhere and was never announced.
+        if l.topics.is_empty() && self.writes.is_none() {
+            return;
+        }
+        let screen = self.screen(id, &l);
         self.changed(Some(&screen), None);
         self.share(Write::Remove(screen.id));
     }
@@ -203,7 +236,10 @@ impl Presence {
     }
 
     pub fn screens(&self) -> Vec<Screen> {
-        let mut all: Vec<Screen> = lock(&self.local).values().cloned().collect();
+        let mut all: Vec<Screen> = lock(&self.local)
+            .iter()
+            .map(|(id, l)| self.screen(*id, l))
+            .collect();
         all.extend(lock(&self.remote).values().cloned());
         all.sort_by(|a, b| a.connected_at.cmp(&b.connected_at).then(a.id.cmp(&b.id)));
         all
@@ -441,8 +477,12 @@ async fn beat_once(
     let mut p = redis::pipe();
     if dirty {
         let local: Vec<(String, String)> = lock(&presence.local)
-            .values()
-            .map(|s| (s.id.clone(), serde_json::to_string(s).unwrap_or_default()))
+            .iter()
+            .map(|(id, l)| {
+                let s = presence.screen(*id, l);
+                let body = serde_json::to_string(&s).unwrap_or_default();
+                (s.id, body)
+            })
             .collect();
         p.atomic().del(key);
         if !local.is_empty() {

@@ -150,9 +150,11 @@ async fn run(mut start: Box<Start>, mut socket: Box<WebSocket>) {
     ctl.touch();
     ctl.set_expiry(expires_at);
     let id = hub.open_session(&user, ctl.clone());
+    // Moving out of the box frees it now rather than when the session ends.
+    let Start { st, .. } = *start;
     let mut s = Session {
         hub: hub.clone(),
-        st: start.st,
+        st,
         id,
         user,
         expires_at,
