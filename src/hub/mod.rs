@@ -9,6 +9,7 @@
 pub mod access;
 pub mod dispatch;
 pub mod frame;
+pub mod heartbeat;
 pub mod metrics;
 pub mod presence;
 pub mod raw;
@@ -31,7 +32,10 @@ use std::{
 
 use anyhow::Context;
 use sqlx::PgPool;
-use tokio::{sync::Notify, task::JoinHandle};
+use tokio::{
+    sync::{Notify, OwnedSemaphorePermit, Semaphore},
+    task::JoinHandle,
+};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use self::{
@@ -52,6 +56,14 @@ pub fn routes(r: Routes) -> Routes {
 #[derive(Clone)]
 pub struct Hub(Arc<Inner>);
 
+struct WaitingGuard<'a>(&'a AtomicI64);
+
+impl Drop for WaitingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 struct Inner {
     instance: String,
     registry: Arc<Registry>,
@@ -69,6 +81,11 @@ struct Inner {
     crashed: CancellationToken,
     tracker: TaskTracker,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Admission control for catching sessions up (replays, snapshots): at most this many
+    /// read the log at once, so a reconnect storm queues instead of draining the pool.
+    catchup: Arc<Semaphore>,
+    catchup_permits: usize,
+    catchup_waiting: AtomicI64,
 }
 
 impl Hub {
@@ -85,6 +102,7 @@ impl Hub {
         let shared = config.redis_url.is_some();
         let (presence, presence_redis) =
             Presence::new(settings.instance_id.clone(), registry.clone(), shared);
+        let catchup_permits = settings.catchup_permits(config.db_pool_size);
         let hub = Hub(Arc::new(Inner {
             instance: settings.instance_id.clone(),
             registry,
@@ -98,7 +116,15 @@ impl Hub {
             crashed: CancellationToken::new(),
             tracker: TaskTracker::new(),
             tasks: Mutex::default(),
+            catchup: Arc::new(Semaphore::new(catchup_permits)),
+            catchup_permits,
+            catchup_waiting: AtomicI64::new(0),
         }));
+        hub.spawn(heartbeat::run(
+            hub.clone(),
+            settings.ping_interval,
+            hub.0.stop.clone(),
+        ));
 
         let pg = crate::db::options(&config.database_url)?;
         let wake = Arc::new(Notify::new());
@@ -252,6 +278,40 @@ impl Hub {
         self.metrics()
             .sessions_active
             .fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Runs `f` on every open session's control (the heartbeat sweep), under the sessions lock.
+    pub(crate) fn each_session(&self, mut f: impl FnMut(&SessionCtl)) {
+        for (_, ctl) in self
+            .0
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            f(ctl);
+        }
+    }
+
+    /// Waits for one of the catch-up permits (`WS_CATCHUP_CONCURRENCY`). Held while a session
+    /// reads the log or a snapshot, never while it writes to its socket.
+    /// (`None` only if the semaphore were closed, which it never is.)
+    pub(crate) async fn catchup_permit(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(p) = self.0.catchup.clone().try_acquire_owned() {
+            return Some(p);
+        }
+        self.0.catchup_waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = WaitingGuard(&self.0.catchup_waiting);
+        self.0.catchup.clone().acquire_owned().await.ok()
+    }
+
+    /// Sessions waiting for a catch-up permit, and how many permits there are (metrics).
+    pub fn catchup_state(&self) -> (i64, usize, usize) {
+        (
+            self.0.catchup_waiting.load(Ordering::Relaxed),
+            self.0.catchup_permits - self.0.catchup.available_permits(),
+            self.0.catchup_permits,
+        )
     }
 
     /// Closes every session with `code` (they reconnect and resume or resnapshot).

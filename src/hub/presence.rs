@@ -30,6 +30,8 @@ const BEAT: Duration = Duration::from_secs(2);
 /// An instance that has not refreshed its screens for this long is gone.
 const STALE: Duration = Duration::from_secs(10);
 const STATIONS_REFRESH: Duration = Duration::from_secs(30);
+/// Every this many beats an instance's screens are re-read even if its version did not move.
+const FULL_REPAIR_BEATS: u32 = 15;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Screen {
@@ -60,6 +62,16 @@ struct RemoteChange {
     id: Option<String>,
 }
 
+/// One of this instance's screens, as kept in memory for every session: only what cannot be
+/// derived (the id, the instance and the stations are).
+struct Local {
+    user_id: i32,
+    username: Box<str>,
+    role: Role,
+    topics: Box<[Box<str>]>,
+    connected_at: DateTime<Utc>,
+}
+
 enum Write {
     Upsert(Screen),
     Remove(String),
@@ -68,7 +80,8 @@ enum Write {
 pub struct Presence {
     instance: String,
     registry: Arc<Registry>,
-    local: Mutex<HashMap<SessionId, Screen>>,
+    /// Our screens, compactly (a `Screen` is built from one only when shared or shown).
+    local: Mutex<HashMap<SessionId, Local>>,
     remote: Mutex<HashMap<String, Screen>>,
     stations: Mutex<Vec<Station>>,
     /// Screens per station code, kept as screens change (never recounted per frame).
@@ -117,43 +130,65 @@ impl Presence {
         (p, shared.then_some(RedisPresence { rx }))
     }
 
-    pub fn connect(&self, id: SessionId, user: &AuthUser) {
-        let screen = Screen {
+    /// The shareable picture of one of our screens, built only when shared or shown.
+    fn screen(&self, id: SessionId, l: &Local) -> Screen {
+        let topics: Vec<String> = l.topics.iter().map(|t| t.to_string()).collect();
+        Screen {
             id: format!("{}/{id}", self.instance),
             instance: self.instance.clone(),
+            user_id: l.user_id,
+            username: l.username.to_string(),
+            role: l.role,
+            stations: stations_of(&topics),
+            topics,
+            connected_at: l.connected_at,
+        }
+    }
+
+    pub fn connect(&self, id: SessionId, user: &AuthUser) {
+        let l = Local {
             user_id: user.id,
-            username: user.username.clone(),
+            username: user.username.as_str().into(),
             role: user.role,
-            stations: vec![],
-            topics: vec![],
+            topics: Box::default(),
             connected_at: Utc::now(),
         };
-        lock(&self.local).insert(id, screen.clone());
         // Managers hear about a screen once it holds something (a storm of fresh
         // connections stays quiet until they subscribe).
-        self.share(Write::Upsert(screen));
+        if self.writes.is_some() {
+            self.share(Write::Upsert(self.screen(id, &l)));
+        }
+        lock(&self.local).insert(id, l);
     }
 
     pub fn update(&self, id: SessionId, topics: &[String]) {
         let (before, after) = {
             let mut local = lock(&self.local);
-            let Some(s) = local.get_mut(&id) else { return };
-            if s.topics == topics {
+            let Some(l) = local.get_mut(&id) else { return };
+            if l.topics
+                .iter()
+                .map(|t| &**t)
+                .eq(topics.iter().map(String::as_str))
+            {
                 return;
             }
-            let before = s.clone();
-            s.topics = topics.to_vec();
-            s.stations = stations_of(topics);
-            (before, s.clone())
+            let before = self.screen(id, l);
+            l.topics = topics.iter().map(|t| t.as_str().into()).collect();
+            (before, self.screen(id, l))
         };
         self.changed(Some(&before), Some(&after));
         self.share(Write::Upsert(after));
     }
 
     pub fn disconnect(&self, id: SessionId) {
-        let Some(screen) = lock(&self.local).remove(&id) else {
+        let Some(l) = lock(&self.local).remove(&id) else {
             return;
         };
+        // A screen that never held a topic counted nowhere and was never announced.
+        if l.topics.is_empty() && self.writes.is_none() {
+            return;
+        }
+        let screen = self.screen(id, &l);
         self.changed(Some(&screen), None);
         self.share(Write::Remove(screen.id));
     }
@@ -201,7 +236,10 @@ impl Presence {
     }
 
     pub fn screens(&self) -> Vec<Screen> {
-        let mut all: Vec<Screen> = lock(&self.local).values().cloned().collect();
+        let mut all: Vec<Screen> = lock(&self.local)
+            .iter()
+            .map(|(id, l)| self.screen(*id, l))
+            .collect();
         all.extend(lock(&self.remote).values().cloned());
         all.sort_by(|a, b| a.connected_at.cmp(&b.connected_at).then(a.id.cmp(&b.id)));
         all
@@ -332,6 +370,12 @@ fn instances_key(prefix: &str) -> String {
     format!("{prefix}:presence:instances")
 }
 
+/// Hash instance → a counter bumped with every change to that instance's screens, so the beat
+/// re-reads only the instances that changed (not every screen of every instance every 2 s).
+fn versions_key(prefix: &str) -> String {
+    format!("{prefix}:presence:versions")
+}
+
 /// Keeps the station list fresh and, with Redis, shares our screens and reads everyone else's.
 pub async fn run(
     presence: Arc<Presence>,
@@ -358,6 +402,7 @@ pub async fn run(
     let me = presence.instance.clone();
     let key = hash_key(&prefix, &me);
     let mut dirty = true;
+    let mut seen = Seen::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -368,7 +413,7 @@ pub async fn run(
                 }
             }
             _ = beat.tick() => {
-                dirty = beat_once(&presence, &mut conn, &prefix, &key, dirty).await.is_err();
+                dirty = beat_once(&presence, &mut conn, &prefix, &key, dirty, &mut seen).await.is_err();
             }
         }
     }
@@ -378,6 +423,7 @@ pub async fn run(
         redis::pipe()
             .del(&key)
             .zrem(instances_key(&prefix), &me)
+            .hdel(versions_key(&prefix), &me)
             .publish(channel(&prefix), reset)
             .query_async::<()>(&mut conn)
             .await
@@ -393,6 +439,7 @@ async fn write_one(
     w: Write,
 ) -> redis::RedisResult<()> {
     let mut p = redis::pipe();
+    p.atomic();
     let msg = match w {
         Write::Upsert(s) => {
             let body = serde_json::to_string(&s).unwrap_or_default();
@@ -404,8 +451,16 @@ async fn write_one(
             json!({"instance": me, "change": "left", "id": id})
         }
     };
+    p.hincr(versions_key(prefix), me, 1);
     p.publish(channel(prefix), msg.to_string());
     timeout(p.query_async::<()>(conn)).await
+}
+
+/// The version of each other instance's screens we last read, and beats since a full read.
+#[derive(Default)]
+struct Seen {
+    versions: HashMap<String, i64>,
+    beats: u32,
 }
 
 /// Refreshes our hash (rewriting it when a write was lost) and reads every other instance's.
@@ -415,19 +470,25 @@ async fn beat_once(
     prefix: &str,
     key: &str,
     dirty: bool,
+    seen: &mut Seen,
 ) -> redis::RedisResult<()> {
     let now_ms = Utc::now().timestamp_millis();
     let ttl_ms = STALE.as_millis() as i64;
     let mut p = redis::pipe();
     if dirty {
         let local: Vec<(String, String)> = lock(&presence.local)
-            .values()
-            .map(|s| (s.id.clone(), serde_json::to_string(s).unwrap_or_default()))
+            .iter()
+            .map(|(id, l)| {
+                let s = presence.screen(*id, l);
+                let body = serde_json::to_string(&s).unwrap_or_default();
+                (s.id, body)
+            })
             .collect();
-        p.del(key);
+        p.atomic().del(key);
         if !local.is_empty() {
             p.hset_multiple(key, &local);
         }
+        p.hincr(versions_key(prefix), &presence.instance, 1);
     }
     p.pexpire(key, ttl_ms)
         .zadd(instances_key(prefix), &presence.instance, now_ms)
@@ -442,7 +503,25 @@ async fn beat_once(
             .query_async(conn),
     )
     .await?;
+    let versions: HashMap<String, i64> = timeout(
+        redis::cmd("HGETALL")
+            .arg(versions_key(prefix))
+            .query_async(conn),
+    )
+    .await?;
+    seen.beats += 1;
+    let full = seen.beats >= FULL_REPAIR_BEATS;
+    if full {
+        seen.beats = 0;
+    }
+    seen.versions.retain(|i, _| live.contains(i));
     for inst in live.iter().filter(|i| **i != presence.instance) {
+        // Changes arrive on the channel; this read only repairs what it lost, so an instance
+        // whose screens did not change since we last read them is skipped.
+        let version = versions.get(inst).copied();
+        if !full && version.is_some() && seen.versions.get(inst).copied() == version {
+            continue;
+        }
         let all: HashMap<String, String> = timeout(
             redis::cmd("HGETALL")
                 .arg(hash_key(prefix, inst))
@@ -454,6 +533,10 @@ async fn beat_once(
             .filter_map(|(id, body)| serde_json::from_str::<Screen>(&body).ok().map(|s| (id, s)))
             .collect();
         presence.replace_instance(inst, screens);
+        match version {
+            Some(v) => seen.versions.insert(inst.clone(), v),
+            None => seen.versions.remove(inst),
+        };
     }
     for gone in presence
         .remote_instances()

@@ -7,15 +7,15 @@
 //! lock is never held across an await.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{
-        atomic::{AtomicI64, AtomicU16, Ordering},
+        atomic::{AtomicBool, AtomicI64, AtomicU16, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
 };
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use super::frame::Prepared;
 use crate::auth::Role;
@@ -31,20 +31,84 @@ pub enum Out {
 }
 
 /// Out-of-band control of one session: the dispatcher closes a slow session through it
-/// without ever touching its socket.
-#[derive(Default)]
+/// without ever touching its socket, and the hub's heartbeat sweep (`heartbeat`) reads its
+/// liveness and token expiry here and asks it to ping — so an idle session owns no timer.
+/// It also holds the session's bounded outbound queue: a `VecDeque` that allocates only
+/// while frames wait (an idle session's queue costs nothing), filled by the dispatcher and
+/// emptied by the session in one go per wake-up.
 pub struct SessionCtl {
     close_code: AtomicU16,
+    /// Wakes the session: a close, a ping request, or frames queued (when the queue was empty).
     pub notify: Notify,
+    queue: Mutex<VecDeque<Out>>,
+    capacity: usize,
+    /// `heartbeat::now_ms()` of the last frame received from the screen.
+    pub(super) last_inbound: AtomicU64,
+    /// `heartbeat::now_ms()` of the last ping the sweep asked for.
+    pub(super) last_ping: AtomicU64,
+    /// Set by the sweep: send a WebSocket ping.
+    pub(super) ping_due: AtomicBool,
+    /// Unix seconds at which the session's token expires.
+    pub(super) expires_at: AtomicI64,
 }
 
 impl SessionCtl {
+    /// A session whose queue holds at most `capacity` frames.
+    pub fn new(capacity: usize) -> SessionCtl {
+        SessionCtl {
+            close_code: AtomicU16::new(0),
+            notify: Notify::new(),
+            queue: Mutex::new(VecDeque::new()),
+            capacity,
+            last_inbound: AtomicU64::new(0),
+            last_ping: AtomicU64::new(0),
+            ping_due: AtomicBool::new(false),
+            expires_at: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// Queues a frame; false when the queue is full (the screen is not keeping up). Wakes the
+    /// session only when the queue was empty: otherwise a wake-up is already pending.
+    pub fn push(&self, out: Out) -> bool {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= self.capacity {
+            return false;
+        }
+        let wake = q.is_empty();
+        q.push_back(out);
+        drop(q);
+        if wake {
+            self.notify.notify_one();
+        }
+        true
+    }
+
+    /// Everything queued, oldest first (the queue is left empty, with no allocation).
+    pub fn take_queued(&self) -> VecDeque<Out> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     pub fn close(&self, code: u16) {
         // The first reason wins (a 4008 is not turned into something else later).
         let _ = self
             .close_code
             .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
         self.notify.notify_one();
+    }
+
+    /// A frame came from the screen: it is alive.
+    pub fn touch(&self) {
+        self.last_inbound
+            .store(super::heartbeat::now_ms(), Ordering::Relaxed);
+    }
+
+    pub fn set_expiry(&self, unix_secs: i64) {
+        self.expires_at.store(unix_secs, Ordering::Relaxed);
+    }
+
+    /// Takes the sweep's ping request, if any (a plain load first: almost always false).
+    pub fn take_ping(&self) -> bool {
+        self.ping_due.load(Ordering::Relaxed) && self.ping_due.swap(false, Ordering::AcqRel)
     }
 
     pub fn close_code(&self) -> Option<u16> {
@@ -56,7 +120,6 @@ impl SessionCtl {
 }
 
 struct Live {
-    tx: mpsc::Sender<Out>,
     ctl: Arc<SessionCtl>,
     role: Role,
     topics: Vec<Box<str>>,
@@ -130,11 +193,10 @@ impl Registry {
                         continue;
                     }
                     s.last = ev.seq;
-                    match s.tx.try_send(Out::Event(ev.clone())) {
-                        Ok(()) => out.delivered += 1,
-                        Err(mpsc::error::TrySendError::Full(_)) => slow.push(*id),
-                        // The session is ending; it removes itself.
-                        Err(mpsc::error::TrySendError::Closed(_)) => {}
+                    if s.ctl.push(Out::Event(ev.clone())) {
+                        out.delivered += 1;
+                    } else {
+                        slow.push(*id);
                     }
                 }
             }
@@ -162,7 +224,6 @@ impl Registry {
     pub fn join(
         &self,
         id: SessionId,
-        tx: &mpsc::Sender<Out>,
         ctl: &Arc<SessionCtl>,
         role: Role,
         topics: &[String],
@@ -180,7 +241,6 @@ impl Registry {
         g.sessions.insert(
             id,
             Live {
-                tx: tx.clone(),
                 ctl: ctl.clone(),
                 role,
                 topics,
@@ -249,7 +309,7 @@ impl Registry {
                     (None, Some(b)) => frame.insert(Arc::new(b())).clone(),
                     (None, None) => return,
                 };
-                if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(Out::Frame(f)) {
+                if !s.ctl.push(Out::Frame(f)) {
                     slow.push(*id);
                 }
             }
@@ -310,47 +370,37 @@ mod tests {
     #[test]
     fn an_event_on_two_held_topics_is_handed_out_once() {
         let r = Registry::new(0);
-        let (tx, mut rx) = mpsc::channel(8);
-        let ctl = Arc::new(SessionCtl::default());
-        assert!(r.join(
-            1,
-            &tx,
-            &ctl,
-            Role::Manager,
-            &["expo".into(), "floor".into()],
-            0
-        ));
+        let ctl = Arc::new(SessionCtl::new(8));
+        assert!(r.join(1, &ctl, Role::Manager, &["expo".into(), "floor".into()], 0));
         r.dispatch(&ev(1, &["expo", "floor"]));
         r.dispatch(&ev(2, &["orders"]));
-        assert!(matches!(rx.try_recv(), Ok(Out::Event(e)) if e.seq == 1));
-        assert!(rx.try_recv().is_err());
+        let mut q = ctl.take_queued();
+        assert!(matches!(q.pop_front(), Some(Out::Event(e)) if e.seq == 1));
+        assert!(q.is_empty());
         assert_eq!(r.cursor(), 2);
     }
 
     #[test]
     fn join_refuses_when_the_dispatcher_is_ahead() {
         let r = Registry::new(5);
-        let (tx, _rx) = mpsc::channel(8);
-        let ctl = Arc::new(SessionCtl::default());
-        assert!(!r.join(1, &tx, &ctl, Role::Kitchen, &["expo".into()], 4));
-        assert!(r.join(1, &tx, &ctl, Role::Kitchen, &["expo".into()], 5));
+        let ctl = Arc::new(SessionCtl::new(8));
+        assert!(!r.join(1, &ctl, Role::Kitchen, &["expo".into()], 4));
+        assert!(r.join(1, &ctl, Role::Kitchen, &["expo".into()], 5));
     }
 
     #[test]
     fn a_full_queue_closes_only_that_session() {
         let r = Registry::new(0);
-        let (slow_tx, _slow_rx) = mpsc::channel(1);
-        let (ok_tx, mut ok_rx) = mpsc::channel(8);
-        let slow = Arc::new(SessionCtl::default());
-        let ok = Arc::new(SessionCtl::default());
-        r.join(1, &slow_tx, &slow, Role::Kitchen, &["expo".into()], 0);
-        r.join(2, &ok_tx, &ok, Role::Kitchen, &["expo".into()], 0);
+        let slow = Arc::new(SessionCtl::new(1));
+        let ok = Arc::new(SessionCtl::new(8));
+        r.join(1, &slow, Role::Kitchen, &["expo".into()], 0);
+        r.join(2, &ok, Role::Kitchen, &["expo".into()], 0);
         r.dispatch(&ev(1, &["expo"]));
         let h = r.dispatch(&ev(2, &["expo"]));
         assert_eq!(h.slow_closed, 1);
         assert_eq!(slow.close_code(), Some(SLOW_CONSUMER));
         assert_eq!(ok.close_code(), None);
         assert_eq!(r.live_sessions(), 1);
-        assert!(ok_rx.try_recv().is_ok() && ok_rx.try_recv().is_ok());
+        assert_eq!(ok.take_queued().len(), 2);
     }
 }

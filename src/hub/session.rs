@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::{sync::mpsc, time::Instant};
+use tokio::time::Instant;
 
 use super::{
     access,
@@ -24,7 +24,7 @@ use super::{
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
 /// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 512;
+const READ_BUFFER: usize = 256;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
@@ -73,13 +73,14 @@ pub async fn upgrade(
         );
     }
     let hub = st.hub.clone();
+    let start = Box::new(Start { st, token: q.token });
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_IN_MESSAGE)
         .max_frame_size(MAX_IN_MESSAGE)
         .on_failed_upgrade(|e| tracing::debug!(error = %e, "WebSocket upgrade failed"))
-        .on_upgrade(move |socket| hub.track(run(st, socket, q.token)))
+        .on_upgrade(move |socket| hub.track(run(start, Box::new(socket))))
         .into_response()
 }
 
@@ -93,15 +94,22 @@ pub(super) enum End {
     Abort,
 }
 
+/// What the upgrade hands to the session task, boxed: the task's future keeps its arguments
+/// for its whole life, so they are pointers rather than a second copy of the session's state.
+struct Start {
+    st: AppState,
+    token: Option<String>,
+}
+
 pub(super) struct Session {
     pub hub: Hub,
     pub st: AppState,
     pub id: SessionId,
     pub user: AuthUser,
     pub expires_at: i64,
-    pub socket: WebSocket,
-    pub tx: mpsc::Sender<Out>,
-    pub rx: mpsc::Receiver<Out>,
+    /// Boxed with the rest of the connection's state (see `Start`).
+    pub socket: Box<WebSocket>,
+    /// Control, liveness and the bounded outbound queue (shared with the dispatcher).
     pub ctl: Arc<SessionCtl>,
     /// Topics held, in the order subscribed.
     pub held: Vec<String>,
@@ -109,16 +117,16 @@ pub(super) struct Session {
     pub pos: Option<i64>,
     /// Every event up to here has been sent or found not to concern this session.
     pub covered: i64,
-    pub last_inbound: Instant,
     strikes: u32,
     window: (Instant, u32),
 }
 
-async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
-    let hub = st.hub.clone();
+async fn run(mut start: Box<Start>, mut socket: Box<WebSocket>) {
+    let hub = start.st.hub.clone();
+    let token = start.token.take();
     let authed = tokio::select! {
         // Rare, large futures are boxed so every idle session's task stays small.
-        a = Box::pin(authenticate(&st, &mut socket, token)) => Some(a),
+        a = Box::pin(authenticate(&start.st, &mut socket, token)) => Some(a),
         _ = hub.closing() => None,
         _ = hub.crashed() => return,
     };
@@ -138,9 +146,12 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
             return;
         }
     };
-    let (tx, rx) = mpsc::channel(st.config.hub.queue_capacity);
-    let ctl = Arc::new(SessionCtl::default());
+    let ctl = Arc::new(SessionCtl::new(start.st.config.hub.queue_capacity));
+    ctl.touch();
+    ctl.set_expiry(expires_at);
     let id = hub.open_session(&user, ctl.clone());
+    // Moving out of the box frees it now rather than when the session ends.
+    let Start { st, .. } = *start;
     let mut s = Session {
         hub: hub.clone(),
         st,
@@ -148,13 +159,10 @@ async fn run(st: AppState, mut socket: WebSocket, token: Option<String>) {
         user,
         expires_at,
         socket,
-        tx,
-        rx,
         ctl,
         held: Vec::new(),
         pos: None,
         covered: 0,
-        last_inbound: Instant::now(),
         strikes: 0,
         window: (Instant::now(), 0),
     };
@@ -277,59 +285,44 @@ impl Session {
         self.send(f).await
     }
 
+    /// The session loop. It owns no timer: pings, the silent-screen drop and token expiry
+    /// come from the hub's heartbeat sweep through `ctl`, so an idle session is woken only
+    /// when it has something to do.
     async fn serve(&mut self) -> End {
-        let ping_every = self.st.config.hub.ping_interval;
-        let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
-        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // One timer for the token, moved only when the token is refreshed. Kicks, shutdown
-        // and fault injection all arrive through `ctl`, so an idle session waits on a handful
-        // of its own futures and registers with nothing shared.
-        let mut expires_at = self.expires_at;
-        let expiry = tokio::time::sleep(until_unix(expires_at));
-        tokio::pin!(expiry);
         loop {
-            if expires_at != self.expires_at {
-                expires_at = self.expires_at;
-                expiry
-                    .as_mut()
-                    .reset(Instant::now() + until_unix(expires_at));
+            if self.ctl.close_code().is_some() {
+                return self.kicked();
+            }
+            if self.ctl.take_ping() {
+                if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
+                    return end;
+                }
+            }
+            // Everything queued since the last wake-up, in one go.
+            let batch = self.ctl.take_queued();
+            if !batch.is_empty() {
+                for item in batch {
+                    if let Err(end) = self.deliver(item).await {
+                        return end;
+                    }
+                }
+                continue;
             }
             tokio::select! {
                 biased;
-                _ = self.ctl.notify.notified() => return self.kicked(),
-                _ = &mut expiry => return End::Close(CLOSE_AUTH, "token expired"),
-                item = self.rx.recv() => {
-                    // We hold a sender ourselves, so the queue never reports closed.
-                    if let Some(item) = item {
-                        if let Err(end) = self.deliver(item).await {
-                            return end;
-                        }
-                    }
-                }
+                // A close, a ping request or queued frames: all handled at the top of the loop.
+                _ = self.ctl.notify.notified() => {}
                 msg = self.socket.recv() => match msg {
                     None => return End::Gone,
                     // Mostly an oversized or broken frame; on a dead socket the close just fails.
                     Some(Err(_)) => return End::Close(CLOSE_TOO_BIG, "frame too large or malformed"),
                     Some(Ok(m)) => {
-                        self.last_inbound = Instant::now();
+                        self.ctl.touch();
                         if let Err(end) = self.on_message(m).await {
                             return end;
                         }
                     }
                 },
-                _ = ping.tick() => {
-                    let silent = self.last_inbound.elapsed();
-                    if silent > ping_every * 5 / 2 {
-                        return End::Close(CLOSE_GOING_AWAY, "no heartbeat");
-                    }
-                    // Any frame from the client proves it alive; ping only the silent ones
-                    // (screens that send their own `ping` op are never pinged).
-                    if silent >= ping_every {
-                        if let Err(end) = self.send_msg(Message::Ping(Default::default())).await {
-                            return end;
-                        }
-                    }
-                }
             }
         }
     }
@@ -351,17 +344,17 @@ impl Session {
         let r = match first {
             Poll::Ready(r) => r,
             Poll::Pending => {
-                let timeout = self.st.config.hub.write_timeout;
+                // Only a write that has to wait arms a timer (boxed: this path is rare, and
+                // keeping it out of line keeps every idle session's task small).
+                let timeout = Box::pin(tokio::time::sleep(self.st.config.hub.write_timeout));
                 tokio::select! {
                     biased;
-                    _ = self.ctl.notify.notified() => return Err(kicked(&self.ctl)),
-                    r = tokio::time::timeout(timeout, send) => match r {
-                        Ok(r) => r,
-                        Err(_) => {
-                            self.hub.metrics().slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            return Err(End::Close(CLOSE_SLOW, "too slow; resume with since"));
-                        }
-                    },
+                    end = kick(&self.ctl) => return Err(end),
+                    r = send.as_mut() => r,
+                    _ = timeout => {
+                        self.hub.metrics().slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return Err(End::Close(CLOSE_SLOW, "too slow; resume with since"));
+                    }
                 }
             }
         };
@@ -475,6 +468,7 @@ impl Session {
             }
             Ok((u, exp)) if u.id == self.user.id => {
                 self.expires_at = exp;
+                self.ctl.set_expiry(exp);
                 self.user = u;
                 self.send(frame::auth_ok(exp)).await
             }
@@ -529,19 +523,26 @@ impl Session {
     }
 }
 
+/// Resolves when the server closes the session through its `ctl` (a ping request from the
+/// heartbeat sweep also wakes `notify`; it stays flagged for the session loop).
+pub(super) async fn kick(ctl: &SessionCtl) -> End {
+    loop {
+        ctl.notify.notified().await;
+        if ctl.close_code().is_some() {
+            return kicked(ctl);
+        }
+    }
+}
+
 /// Why the server closed a session through its `ctl`.
 fn kicked(ctl: &SessionCtl) -> End {
     match ctl.close_code() {
         Some(CLOSE_ABORT) => End::Abort,
         Some(CLOSE_SLOW) => End::Close(CLOSE_SLOW, "too slow; resume with since"),
         Some(CLOSE_RESTART) => End::Close(CLOSE_RESTART, "server restarting"),
+        Some(CLOSE_GOING_AWAY) => End::Close(CLOSE_GOING_AWAY, "no heartbeat"),
+        Some(CLOSE_AUTH) => End::Close(CLOSE_AUTH, "token expired or user changed"),
         Some(code) => End::Close(code, "closed by server"),
         None => End::Close(CLOSE_INTERNAL, "closed by server"),
     }
-}
-
-/// Time left until a unix timestamp (zero if past).
-fn until_unix(ts: i64) -> Duration {
-    let now = chrono::Utc::now().timestamp_millis();
-    Duration::from_millis((ts.saturating_mul(1000) - now).max(0) as u64)
 }

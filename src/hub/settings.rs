@@ -22,6 +22,20 @@ pub struct HubSettings {
     pub relay_lease: Duration,
     /// Bound on a graceful shutdown (closing sessions, finishing REST requests).
     pub shutdown_grace: Duration,
+    /// Sessions that may read the log for a replay or snapshot at once
+    /// (`WS_CATCHUP_CONCURRENCY`); unset = a quarter of the database pool.
+    pub catchup_concurrency: Option<usize>,
+}
+
+impl HubSettings {
+    /// Catch-up permits for a pool of `pool` connections: the setting, or a quarter of the
+    /// pool; never the whole pool, so REST requests always keep connections.
+    pub fn catchup_permits(&self, pool: u32) -> usize {
+        let pool = pool.max(2) as usize;
+        self.catchup_concurrency
+            .unwrap_or(pool / 4)
+            .clamp(1, pool - 1)
+    }
 }
 
 impl HubSettings {
@@ -58,6 +72,10 @@ impl HubSettings {
             Duration::from_secs(num(get, "LISTENER_PROBE_SECONDS", 10, 1, 86_400)?);
         let relay_lease = Duration::from_millis(num(get, "RELAY_LEASE_MS", 3000, 300, 600_000)?);
         let shutdown_grace = Duration::from_secs(num(get, "SHUTDOWN_GRACE_SECONDS", 10, 1, 600)?);
+        let catchup_concurrency = match get("WS_CATCHUP_CONCURRENCY") {
+            None => None,
+            Some(_) => Some(num(get, "WS_CATCHUP_CONCURRENCY", 8, 1, 1024)? as usize),
+        };
         Ok(HubSettings {
             redis_prefix,
             instance_id,
@@ -67,6 +85,7 @@ impl HubSettings {
             listener_probe,
             relay_lease,
             shutdown_grace,
+            catchup_concurrency,
         })
     }
 }

@@ -5,14 +5,15 @@
 //! streams are replayed from `since` when that cannot reorder the stream (nothing of the new
 //! topics lies before the session's position), otherwise they get a snapshot.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::{future::Future, sync::atomic::Ordering::Relaxed, time::Duration};
 
 use super::{
     access,
     frame::{self, Prepared},
+    registry::{SessionCtl, SessionId},
     replay,
-    session::{End, Session, CLOSE_INTERNAL, CLOSE_TRY_LATER, MAX_TOPICS},
-    snapshot,
+    session::{kick, End, Session, CLOSE_INTERNAL, CLOSE_TRY_LATER, MAX_TOPICS},
+    snapshot, Hub,
 };
 use crate::auth::Role;
 
@@ -20,6 +21,8 @@ const BATCH: i64 = 500;
 /// Rounds of "replay up to the dispatcher's cursor, try to join" before giving up (the
 /// dispatcher moving faster than one screen can replay means the server is overloaded).
 const MAX_ROUNDS: usize = 1000;
+/// Longest a session waits for a catch-up permit before it is told to come back (1013).
+const ADMIT_WAIT: Duration = Duration::from_secs(60);
 
 enum Start {
     /// Replay the new topics from this seq.
@@ -62,7 +65,7 @@ impl Session {
 
         // Leave the live stream; what it already queued for us goes out first.
         let left_at = self.hub.registry().leave(self.id);
-        while let Ok(item) = self.rx.try_recv() {
+        for item in self.ctl.take_queued() {
             self.deliver(item).await?;
         }
         if self.pos.is_some() {
@@ -114,9 +117,13 @@ impl Session {
             return Ok(Start::Snapshot);
         };
         let retention = self.st.config.event_retention;
-        let ok = replay::replayable(&self.st.db, s, epoch, retention)
-            .await
-            .map_err(|e| self.db_failed(e))?;
+        let ok = admitted(
+            &self.hub,
+            &self.ctl,
+            self.id,
+            replay::replayable(&self.st.db, s, epoch, retention),
+        )
+        .await?;
         if !ok {
             return Ok(Start::Snapshot);
         }
@@ -125,9 +132,13 @@ impl Session {
         }
         // The stream is already past `since`: replaying the new topics from there would send
         // older seqs after newer ones, unless they have nothing in between.
-        let behind = replay::any_in_range(&self.st.db, s, self.covered, new)
-            .await
-            .map_err(|e| self.db_failed(e))?;
+        let behind = admitted(
+            &self.hub,
+            &self.ctl,
+            self.id,
+            replay::any_in_range(&self.st.db, s, self.covered, new),
+        )
+        .await?;
         Ok(if behind {
             Start::Snapshot
         } else {
@@ -138,9 +149,13 @@ impl Session {
     /// Sends a snapshot of `new`, first bringing the topics already held up to its seq so the
     /// stream stays in order. Returns the snapshot seq.
     async fn snapshot(&mut self, new: &[String]) -> Result<i64, End> {
-        let snap = snapshot::take(&self.st.db, new)
-            .await
-            .map_err(|e| self.db_failed(e))?;
+        let snap = admitted(
+            &self.hub,
+            &self.ctl,
+            self.id,
+            snapshot::take(&self.st.db, new),
+        )
+        .await?;
         if self.pos.is_some() && snap.seq > self.covered {
             let held = self.held.clone();
             self.replay_upto(&held, &[], i64::MIN, snap.seq).await?;
@@ -164,7 +179,6 @@ impl Session {
             if self.covered >= target {
                 let joined = self.hub.registry().join(
                     self.id,
-                    &self.tx,
                     &self.ctl,
                     self.user.role,
                     &held,
@@ -194,9 +208,13 @@ impl Session {
     ) -> Result<u64, End> {
         let mut sent = 0;
         while self.covered < upto {
-            let rows = replay::read_range(&self.st.db, self.covered, upto, topics, BATCH)
-                .await
-                .map_err(|e| self.db_failed(e))?;
+            let rows = admitted(
+                &self.hub,
+                &self.ctl,
+                self.id,
+                replay::read_range(&self.st.db, self.covered, upto, topics, BATCH),
+            )
+            .await?;
             let full = rows.len() as i64 == BATCH;
             for e in &rows {
                 let topic = e.topics.iter().find(|t| {
@@ -218,12 +236,38 @@ impl Session {
         }
         Ok(sent)
     }
+}
 
-    fn db_failed(&self, e: crate::error::Error) -> End {
-        tracing::warn!(error = %e, session = self.id, "replay or snapshot failed");
+/// Runs one read of the log (or a snapshot) under a catch-up permit: at most
+/// `WS_CATCHUP_CONCURRENCY` sessions read at once, the others queue here, so a reconnect
+/// storm cannot take the pool from REST requests. The permit is released before any frame
+/// is written, so a stalled screen never holds one.
+async fn admitted<T>(
+    hub: &Hub,
+    ctl: &SessionCtl,
+    session: SessionId,
+    read: impl Future<Output = crate::error::Result<T>>,
+) -> Result<T, End> {
+    let permit = tokio::select! {
+        biased;
+        end = kick(ctl) => return Err(end),
+        p = tokio::time::timeout(ADMIT_WAIT, hub.catchup_permit()) => match p {
+            Ok(p) => p,
+            Err(_) => {
+                return Err(End::Close(
+                    CLOSE_TRY_LATER,
+                    "server too busy to catch up; retry",
+                ))
+            }
+        },
+    };
+    let r = read.await;
+    drop(permit);
+    r.map_err(|e| {
+        tracing::warn!(error = %e, session, "replay or snapshot failed");
         End::Close(
             CLOSE_INTERNAL,
             "could not read the event log; reconnect with since",
         )
-    }
+    })
 }

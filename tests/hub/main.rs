@@ -4,10 +4,12 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod admission;
 mod backpressure;
 mod basics;
 mod client;
 mod e2e;
+mod heartbeat;
 mod listener;
 mod ordering;
 mod pgproxy;
