@@ -25,6 +25,13 @@ const WAITERS = Math.max(1, VUS - SCREENS - MANAGERS);
 const STATIONS = ['kitchen', 'grill', 'bar'];
 // Waiters' think time between steps, seconds (each pause is THINK..2*THINK).
 const THINK = Number(__ENV.THINK || 1);
+// People do not all press "send" in the same millisecond: each waiter and manager starts at a
+// random moment within its first cycle. STAGGER=0 starts them all at once (a burst of ~75
+// simultaneous requests, which dominates the p95; see docs/benchmarks.md).
+const STAGGER = __ENV.STAGGER !== '0';
+const stagger = (cycleS) => {
+  if (STAGGER && __ITER === 0) sleep(Math.random() * cycleS);
+};
 
 const commitToScreen = new Trend('commit_to_screen_ms', true);
 const restTrend = new Trend('rest_ms', true);
@@ -77,6 +84,7 @@ export function waiter(data) {
   const tok = __VU % 2 ? data.t.waiter : data.t.waiter2;
   const ids = data.products;
   const pick = () => ids[Math.floor(Math.random() * ids.length)];
+  stagger(4.5 * THINK);
   const o = req('POST', '/api/v1/orders', tok, { order_type: 'takeaway', items: [{ product_id: pick(), quantity: 1 }, { product_id: pick(), quantity: 2 }] }, 'create order');
   if (!check(o, { 'order created': (r) => r.status === 201 })) return;
   const order = o.json('data');
@@ -97,6 +105,7 @@ export function waiter(data) {
 }
 
 export function manager(data) {
+  stagger(3);
   const f = req('GET', '/api/v1/floor', data.t.manager, null, 'floor');
   check(f, { 'floor read': (r) => r.status === 200 });
   const s = req('GET', '/api/v1/admin/dashboard/stats', data.t.manager, null, 'dashboard');
