@@ -15,18 +15,8 @@ BIN=${KENANGAN_BIN:-target/release/kenangan}
 DB=${DB:-kenangan_k6}
 OUT=loadtest/results/k6-restaurant-$(date +%Y%m%d-%H%M%S)
 mkdir -p loadtest/results
-[ -x "$BIN" ] || cargo build --release --bin kenangan
-psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
-ulimit -n 65536 2>/dev/null || true
-RUST_LOG=warn APP_ENV=development API_HOST=127.0.0.1 API_PORT=$PORT DATABASE_URL="$PG_BASE/$DB" \
-  "$BIN" serve >"$OUT.server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null
+# shellcheck source=loadtest/server.sh
+. loadtest/server.sh
 echo "run-k6: server pid $SERVER on 127.0.0.1:$PORT, database $DB; $VUS VUs for $DURATION"
 CPU0=$(awk '{print $14+$15}' /proc/$SERVER/stat)
 set +e

@@ -15,16 +15,8 @@ BIN=${KENANGAN_BIN:-target/release/kenangan}
 DB=${DB:-kenangan_wp}
 OUT=loadtest/results/write-path-$(date +%Y%m%d-%H%M%S)
 mkdir -p loadtest/results
-[ -x "$BIN" ] || cargo build --release --bin kenangan
-psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
-RUST_LOG=warn DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} APP_ENV=development API_HOST=127.0.0.1 API_PORT=$PORT DATABASE_URL="$PG_BASE/$DB${DB_PARAMS:-}" \
-  "$BIN" serve >"$OUT.server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+# shellcheck source=loadtest/server.sh
+. loadtest/server.sh
 # utime+stime (clock ticks) of the server, and of every PostgreSQL process.
 cpu() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # PostgreSQL's share: the backends serving this database only (other databases on the machine may
