@@ -23,8 +23,9 @@ use super::{
 };
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
-/// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 256;
+/// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls). Client frames are
+/// small JSON ops (a ping op is ~30 B); a larger one grows the buffer as it arrives.
+const READ_BUFFER: usize = 128;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
