@@ -122,7 +122,8 @@ impl SessionCtl {
 struct Live {
     ctl: Arc<SessionCtl>,
     role: Role,
-    topics: Vec<Box<str>>,
+    /// Shared with the `by_topic` keys: no string allocation per session and topic.
+    topics: Vec<Arc<str>>,
     /// Last seq handed to this session, so an event on several of its topics goes once.
     last: i64,
 }
@@ -131,7 +132,7 @@ struct Live {
 struct Inner {
     cursor: i64,
     sessions: HashMap<SessionId, Live>,
-    by_topic: HashMap<Box<str>, Vec<SessionId>>,
+    by_topic: HashMap<Arc<str>, Vec<SessionId>>,
 }
 
 /// Outcome of handing one event out.
@@ -184,7 +185,9 @@ impl Registry {
                 sessions, by_topic, ..
             } = &mut *g;
             for t in ev.topics.iter() {
-                let Some(ids) = by_topic.get(t) else { continue };
+                let Some(ids) = by_topic.get(&**t) else {
+                    continue;
+                };
                 for id in ids {
                     let Some(s) = sessions.get_mut(id) else {
                         continue;
@@ -234,10 +237,17 @@ impl Registry {
             return false;
         }
         remove(&mut g, id);
-        let topics: Vec<Box<str>> = topics.iter().map(|t| t.as_str().into()).collect();
-        for t in &topics {
-            g.by_topic.entry(t.clone()).or_default().push(id);
-        }
+        let topics: Vec<Arc<str>> = topics
+            .iter()
+            .map(|t| {
+                let key = match g.by_topic.get_key_value(t.as_str()) {
+                    Some((k, _)) => k.clone(),
+                    None => Arc::from(t.as_str()),
+                };
+                g.by_topic.entry(key.clone()).or_default().push(id);
+                key
+            })
+            .collect();
         g.sessions.insert(
             id,
             Live {
@@ -341,10 +351,10 @@ impl Registry {
 fn remove(g: &mut Inner, id: SessionId) -> Option<Live> {
     let s = g.sessions.remove(&id)?;
     for t in &s.topics {
-        if let Some(ids) = g.by_topic.get_mut(t) {
+        if let Some(ids) = g.by_topic.get_mut(&**t) {
             ids.retain(|x| *x != id);
             if ids.is_empty() {
-                g.by_topic.remove(t);
+                g.by_topic.remove(&**t);
             }
         }
     }

@@ -23,8 +23,9 @@ use super::{
 };
 use crate::{app::AppState, auth::AuthUser, error::envelope, extract::AppQuery};
 
-/// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls).
-const READ_BUFFER: usize = 256;
+/// Small buffers: an idle screen should cost a few KB (DESIGN §3 pitfalls). Client frames are
+/// small JSON ops (a ping op is ~30 B); a larger one grows the buffer as it arrives.
+const READ_BUFFER: usize = 128;
 /// Frames are written as they come (no coalescing buffer that would stay allocated).
 const WRITE_BUFFER: usize = 0;
 /// A cap, not an allocation: the largest frame we send (a snapshot) must fit.
@@ -318,7 +319,9 @@ impl Session {
                     Some(Err(_)) => return End::Close(CLOSE_TOO_BIG, "frame too large or malformed"),
                     Some(Ok(m)) => {
                         self.ctl.touch();
-                        if let Err(end) = self.on_message(m).await {
+                        // Boxed: client ops are rare next to deliveries, and inline they would
+                        // size every session's task for the largest of them.
+                        if let Err(end) = Box::pin(self.on_message(m)).await {
                             return end;
                         }
                     }
@@ -343,19 +346,16 @@ impl Session {
         let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
         let r = match first {
             Poll::Ready(r) => r,
+            // Only a write that has to wait arms a timer and watches for kicks, out of line:
+            // this path is rare, and keeping it boxed keeps every session's task small.
             Poll::Pending => {
-                // Only a write that has to wait arms a timer (boxed: this path is rare, and
-                // keeping it out of line keeps every idle session's task small).
-                let timeout = Box::pin(tokio::time::sleep(self.st.config.hub.write_timeout));
-                tokio::select! {
-                    biased;
-                    end = kick(&self.ctl) => return Err(end),
-                    r = send.as_mut() => r,
-                    _ = timeout => {
-                        self.hub.metrics().slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        return Err(End::Close(CLOSE_SLOW, "too slow; resume with since"));
-                    }
-                }
+                Box::pin(finish_send(
+                    send,
+                    &self.ctl,
+                    self.hub.metrics(),
+                    self.st.config.hub.write_timeout,
+                ))
+                .await?
             }
         };
         r.map_err(|_| End::Gone)
@@ -520,6 +520,28 @@ impl Session {
             return Err(End::Close(CLOSE_POLICY, "too many bad frames"));
         }
         self.error(code, message, None).await
+    }
+}
+
+/// The rest of a write that could not complete at once: bounded by the write timeout (a
+/// screen that does not read is closed as too slow) and given up on a kick.
+async fn finish_send<F>(
+    send: std::pin::Pin<&mut F>,
+    ctl: &SessionCtl,
+    metrics: &super::metrics::Metrics,
+    timeout: Duration,
+) -> Result<Result<(), axum::Error>, End>
+where
+    F: Future<Output = Result<(), axum::Error>>,
+{
+    tokio::select! {
+        biased;
+        end = kick(ctl) => Err(end),
+        r = send => Ok(r),
+        _ = tokio::time::sleep(timeout) => {
+            metrics.slow_closes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(End::Close(CLOSE_SLOW, "too slow; resume with since"))
+        }
     }
 }
 
