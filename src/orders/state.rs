@@ -93,23 +93,28 @@ pub async fn touch(conn: &mut PgConnection, id: i64) -> Result<()> {
 /// unless the table has moved on (bill requested, paid, or another order). Returns the table
 /// when it changed, for its event.
 pub async fn sync_table(conn: &mut PgConnection, order_id: i64) -> Result<Option<TableView>> {
-    let Some((table_id, current, cooking, ready, served)): Option<(i32, String, i64, i64, i64)> =
-        sqlx::query_as(
-            "SELECT t.id, t.status, c.cooking, c.ready, c.served
-             FROM dining_tables t,
-                  LATERAL (SELECT count(*) FILTER (WHERE status IN ('fired','started')) AS cooking,
-                                  count(*) FILTER (WHERE status = 'ready') AS ready,
-                                  count(*) FILTER (WHERE status = 'served') AS served
-                           FROM tickets WHERE order_id = $1) c
-             WHERE t.current_order_id = $1
-               AND t.status IN ('seated','ordered','food_ready','served') FOR UPDATE OF t",
-        )
-        .bind(order_id)
-        .fetch_optional(&mut *conn)
-        .await?
+    let Some((table_id, current)): Option<(i32, String)> = sqlx::query_as(
+        "SELECT t.id, t.status FROM dining_tables t WHERE t.current_order_id = $1
+           AND t.status IN ('seated','ordered','food_ready','served') FOR UPDATE",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut *conn)
+    .await?
     else {
         return Ok(None);
     };
+    // Counted after the lock, in a statement of its own: its snapshot then includes what another
+    // station committed while we waited (two tickets bumped at once must make the table
+    // food_ready). In the locking statement the counts would keep the pre-wait snapshot.
+    let (cooking, ready, served): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE status IN ('fired','started')),
+                count(*) FILTER (WHERE status = 'ready'),
+                count(*) FILTER (WHERE status = 'served')
+         FROM tickets WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let want = if cooking > 0 {
         TableStatus::Ordered
     } else if ready > 0 {

@@ -564,3 +564,28 @@ async fn twenty_concurrent_identical_posts_make_one_order() {
     assert_eq!(r.status, 422);
     assert_eq!(r.code(), "idempotency_key_reused");
 }
+
+#[tokio::test]
+async fn two_stations_bumping_at_once_make_the_table_food_ready() {
+    // The grill and the bar finish the same table's tickets in the same instant: whichever
+    // commits second must see the other's ticket ready, or the waiter is never told.
+    let mut app = TestApp::spawn().await;
+    let kt = app.token("kitchen").await;
+    let bt = app.token("bar").await;
+    for label in ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"] {
+        let o = app.steak_order("waiter", label).await;
+        let oid = o["id"].as_i64().unwrap();
+        let grill = app.ticket_for(oid, "grill").await;
+        let bar = app.ticket_for(oid, "bar").await;
+        let (gp, bp) = (
+            format!("/tickets/{grill}/ready"),
+            format!("/tickets/{bar}/ready"),
+        );
+        let (a, b) = tokio::join!(
+            app.req(Method::POST, &gp, Some(&kt), Some(json!({}))),
+            app.req(Method::POST, &bp, Some(&bt), Some(json!({}))),
+        );
+        assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200));
+        assert_eq!(app.table_status(label).await, "food_ready", "table {label}");
+    }
+}
