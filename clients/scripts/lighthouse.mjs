@@ -1,5 +1,6 @@
 // The post-deployment audit: Lighthouse (npm `lighthouse`, run through npx, pointed at Debian's
-// Chromium) on the login page, the kitchen display and the waiter app, logged in through a
+// Chromium) on the login page, the kitchen display, the waiter app, the floor view and two
+// back-office pages, logged in through a
 // shared browser profile. Usage: BASE=http://localhost:8080 node scripts/lighthouse.mjs
 // Prints the four category scores and the paint timings of each page as JSON.
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,11 +30,16 @@ async function loginAs(user) {
   await p.close();
   await b.close();
 }
+const only = process.env.LH_ONLY;
 for (const [name, user, path, preset] of [
   ['login', null, '/login', 'mobile'],
   ['kitchen display', 'kitchen', '/kds/grill', 'desktop'],
   ['waiter app', 'waiter', '/waiter', 'mobile'],
+  ['floor view', 'manager', '/floor', 'desktop'],
+  ['dashboard', 'manager', '/admin/dashboard', 'desktop'],
+  ['menu (back office)', 'manager', '/admin/menu', 'desktop'],
 ]) {
+  if (only && !name.includes(only)) continue;
   await loginAs(user);
   const report = join(dir, `${path.replace(/\//g, '_')}.json`);
   const args = ['--yes', 'lighthouse@12', base + path, `--port=${port}`, '--disable-storage-reset', '--output=json', `--output-path=${report}`, '--quiet', '--only-categories=performance,accessibility,best-practices,seo'];
@@ -43,8 +49,10 @@ for (const [name, user, path, preset] of [
     const j = JSON.parse(readFileSync(report, 'utf8'));
     const c = j.categories;
     res[name] = { url: j.finalDisplayedUrl, perf: Math.round(c.performance.score * 100), a11y: Math.round(c.accessibility.score * 100), bp: Math.round(c['best-practices'].score * 100), seo: Math.round(c.seo.score * 100), fcp: j.audits['first-contentful-paint'].displayValue, lcp: j.audits['largest-contentful-paint'].displayValue, tti: j.audits['interactive']?.displayValue };
-    const failed = Object.values(j.audits).filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary').map((a) => a.id);
-    res[name].failed = failed;
+    // Each failed binary audit with the elements it names (what to fix).
+    const failed = Object.values(j.audits).filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary');
+    res[name].failed = failed.map((a) => a.id);
+    res[name].where = Object.fromEntries(failed.map((a) => [a.id, (a.details?.items ?? []).map((i) => i.node?.snippet ?? i.node?.selector).filter(Boolean).slice(0, 5)]));
   } catch (e) {
     res[name] = { error: String(e.message).slice(0, 200) };
   }

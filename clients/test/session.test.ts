@@ -7,16 +7,30 @@ const jwt = (claims: Record<string, unknown>) =>
   `h.${btoa(JSON.stringify(claims)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.sig`;
 
 describe('token refresh', () => {
-  it('is due when three quarters of the token life have passed', () => {
-    const iat = Date.parse('2026-12-04T10:00:00Z') / 1000;
-    const expires_at = '2026-12-04T22:00:00Z'; // a 12-hour token
-    expect(new Date(refreshAt({ token: jwt({ iat }), expires_at })).toISOString()).toBe('2026-12-04T19:00:00.000Z');
+  const now = Date.parse('2026-12-04T10:00:00Z');
+  const iat = now / 1000;
+
+  it('is due when three quarters of the token life have passed since it arrived', () => {
+    const token = jwt({ iat, exp: iat + 12 * 3600 }); // a 12-hour token
+    expect(refreshAt({ token, received_at: now }, now)).toBe(now + 9 * 3600_000);
   });
 
-  it('falls back to 15 minutes before expiry when the token cannot be read', () => {
-    const expires_at = '2026-12-04T22:00:00Z';
-    expect(new Date(refreshAt({ token: 'garbage', expires_at })).toISOString()).toBe('2026-12-04T21:45:00.000Z');
-    expect(new Date(refreshAt({ token: jwt({ iat: 'x' }), expires_at })).toISOString()).toBe('2026-12-04T21:45:00.000Z');
+  it('keeps its timing on a device whose clock is wrong, and never loops', () => {
+    // The tablet is 10 hours fast: the token's own span still gives 9 hours after arrival.
+    const fast = now + 10 * 3600_000;
+    const token = jwt({ iat, exp: iat + 12 * 3600 });
+    expect(refreshAt({ token, received_at: fast }, fast)).toBe(fast + 9 * 3600_000);
+    // Never sooner than a minute, whatever the numbers say.
+    expect(refreshAt({ token, received_at: now - 11 * 3600_000 }, now)).toBe(now + 60_000);
+  });
+
+  it('gives up on a token too short-lived to refresh (the end of the weekly login)', () => {
+    expect(refreshAt({ token: jwt({ iat, exp: iat + 120 }), received_at: now }, now)).toBeNull();
+  });
+
+  it('refreshes soon a token it cannot read or that was kept from before', () => {
+    expect(refreshAt({ token: 'garbage', received_at: now }, now)).toBe(now + 60_000);
+    expect(refreshAt({ token: jwt({ iat, exp: iat + 3600 }) }, now)).toBe(now + 60_000);
   });
 
   it('hands the new token to the open socket, not to a closed one', () => {

@@ -83,7 +83,9 @@ export function MenuAdmin() {
               <th class="num">{t('aPrice')}</th>
               <th>{t('aStation')}</th>
               <th>{t('aAvailable')}</th>
-              <th />
+              <th>
+                <span class="sr-only">{t('aEdit')}</span>
+              </th>
             </tr>
           </thead>
           <tbody>

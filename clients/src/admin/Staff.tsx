@@ -65,7 +65,9 @@ export function StaffAdmin() {
               <th>{t('aFullName')}</th>
               <th>{t('aRole')}</th>
               <th>{t('aActive')}</th>
-              <th />
+              <th>
+                <span class="sr-only">{t('aEdit')}</span>
+              </th>
             </tr>
           </thead>
           <tbody>

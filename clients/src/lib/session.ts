@@ -8,6 +8,9 @@ export interface Session {
   token: string;
   expires_at: string;
   user: User;
+  /** This device's clock when the token arrived: refreshes are timed from it, so a tablet whose
+   *  clock is wrong still refreshes on time (and never in a loop). */
+  received_at?: number;
 }
 
 const KEY = 'kenangan.session';
@@ -26,22 +29,30 @@ function load(): Session | null {
 
 export const session = new Store<Session | null>(typeof window === 'undefined' ? null : load());
 
-/** When to refresh a token: once three quarters of its life (from the JWT's `iat` to
- *  `expires_at`) have passed, so a screen left on all shift never meets the login page. A token
- *  whose claims cannot be read is refreshed 15 minutes before it expires. */
-export function refreshAt(s: Pick<Session, 'token' | 'expires_at'>): number {
-  const exp = Date.parse(s.expires_at);
+/** Never refresh more often than this, whatever the token says. */
+const MIN_REFRESH_MS = 60_000;
+
+/** When to refresh a token, on this device's clock: once three quarters of its life (the JWT's
+ *  `iat` to `exp`, counted from when it arrived) have passed, so a screen left on all shift never
+ *  meets the login page. A token whose claims cannot be read, or one kept from before
+ *  `received_at` existed, is refreshed a minute from now. Null: too short-lived to refresh (the
+ *  end of the weekly login); it runs out and the login page follows. */
+export function refreshAt(s: Pick<Session, 'token' | 'received_at'>, now: number): number | null {
+  if (s.received_at === undefined) return now + MIN_REFRESH_MS;
   try {
     const b64 = s.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const iat = Number((JSON.parse(atob(b64)) as { iat?: unknown }).iat) * 1000;
-    if (Number.isFinite(iat) && iat < exp) return exp - (exp - iat) / 4;
+    const c = JSON.parse(atob(b64)) as { iat?: unknown; exp?: unknown };
+    const life = (Number(c.exp) - Number(c.iat)) * 1000;
+    if (!Number.isFinite(life)) return now + MIN_REFRESH_MS;
+    if (life < 4 * MIN_REFRESH_MS) return null;
+    return Math.max(s.received_at + (life * 3) / 4, now + MIN_REFRESH_MS);
   } catch {
-    /* not a JWT we can read */
+    return now + MIN_REFRESH_MS; // not a JWT we can read
   }
-  return exp - 15 * 60_000;
 }
 
 function store(s: Session): void {
+  s.received_at ??= Date.now();
   try {
     localStorage.setItem(KEY, JSON.stringify(s));
   } catch {
@@ -57,18 +68,20 @@ function scheduleRefresh(s: Session | null): void {
   clearTimeout(refreshTimer);
   if (!s || typeof window === 'undefined') return;
   const run = async () => {
-    const current = session.get();
-    if (!current || current.token !== s.token) return;
+    if (session.get()?.token !== s.token) return;
     try {
-      store(await api<Session>('POST', '/auth/refresh'));
+      const fresh = await api<Session>('POST', '/auth/refresh');
+      // Logged out, or someone else logged in, while the answer was on its way: keep theirs.
+      if (session.get()?.token === s.token) store(fresh);
     } catch {
       if (session.get()?.token === s.token && Date.parse(s.expires_at) > Date.now() + 60_000) {
         refreshTimer = setTimeout(run, 60_000);
       }
     }
   };
+  const at = refreshAt(s, Date.now());
   // setTimeout holds at most ~24.8 days; tokens live at most a week.
-  refreshTimer = setTimeout(run, Math.max(0, refreshAt(s) - Date.now()));
+  if (at !== null) refreshTimer = setTimeout(run, at - Date.now());
 }
 session.subscribe(scheduleRefresh);
 scheduleRefresh(session.get());
