@@ -178,8 +178,12 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
     // The writers' final head, once they are done.
     let (done_tx, done_rx) = watch::channel::<Option<i64>>(None);
 
+    // Writing starts once every screen is subscribed (a few wait for a catch-up permit), so
+    // each sees enough of the burst to reconnect several times in the middle of it.
+    let ready = Arc::new(tokio::sync::Barrier::new(specs.len() + 1));
     let mut subs = Vec::new();
     for (i, spec) in specs.into_iter().enumerate() {
+        let ready = ready.clone();
         let url = url.clone();
         let token = tokens[spec.user].clone();
         let db = app.db.clone();
@@ -191,6 +195,7 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
             let mut server_closes = 0;
             let (mut ws, first) =
                 start_stream(&url, &token, &topics, since, &mut f, &mut server_closes).await;
+            ready.wait().await;
             let mut rng = StdRng::seed_from_u64(i as u64);
             let mut reconnects = 0;
             let mut target: Option<i64> = None;
@@ -258,6 +263,9 @@ async fn every_subscriber_sees_exactly_its_slice_of_the_log_in_order() {
         }));
     }
 
+    tokio::time::timeout(Duration::from_secs(60), ready.wait())
+        .await
+        .expect("every screen subscribed within 60 s");
     let universe = Arc::new(universe);
     // The writers share a few connections of their own (PostgreSQL's connection budget is
     // shared with everything else running on this machine).
