@@ -155,6 +155,17 @@ export const backOffice = [
       const saved = (await api(ctx.base, 'GET', '/admin/users', { token: admin.token })).data.find((u) => u.username === uname);
       assert.equal(saved.full_name, 'Rina Pelayan');
       assert.equal(saved.email, 'rina@steakkenangan.id');
+      // The email is optional: emptied in place, it is removed.
+      await row.locator('[data-testid=edit-email]').fill('');
+      await row.locator('[data-testid=edit-email]').press('Enter');
+      await page.waitForFunction(
+        async ([base, token, name]) => {
+          const r = await fetch(`${base}/api/v1/admin/users`, { headers: { Authorization: `Bearer ${token}` } });
+          return (await r.json()).data.find((u) => u.username === name).email === null;
+        },
+        [ctx.base, admin.token, uname],
+        { timeout: 10_000 },
+      );
       // The last admin cannot be deactivated: the server's refusal is shown on that row.
       const adminRow = page.locator('[data-testid=user-row][data-username=admin]');
       await adminRow.locator('[data-testid=toggle-active]').click();

@@ -116,12 +116,7 @@ pub async fn create_user(
         ));
     }
     if let Some(e) = &u.email {
-        if !e.contains('@') || e.len() > 200 {
-            return Err(Error::validation(
-                "email",
-                "The email address is not valid.",
-            ));
-        }
+        check_email(e)?;
     }
     password::check_strength(&u.password, production)?;
     let pw = u.password.clone();
@@ -177,12 +172,24 @@ async fn show(
     Ok(ok("User", get(&st.db, id).await?))
 }
 
+fn check_email(e: &str) -> Result<()> {
+    if !e.contains('@') || e.len() > 200 {
+        return Err(Error::validation(
+            "email",
+            "The email address is not valid.",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UserPatch {
     full_name: Option<String>,
     role: Option<Role>,
-    email: Option<String>,
+    /// `null` or `""` removes the address; leaving it out keeps it.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    email: Option<Option<String>>,
     is_active: Option<bool>,
     /// An admin resetting someone's password.
     password: Option<String>,
@@ -213,6 +220,12 @@ async fn update(
             ));
         }
     }
+    let email = p
+        .email
+        .map(|e| e.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()));
+    if let Some(Some(e)) = &email {
+        check_email(e)?;
+    }
     let mut tx = st.db.begin().await?;
     // Lock the admins so two concurrent demotions cannot both pass the last-admin check.
     let active_admins: Vec<i32> =
@@ -232,16 +245,17 @@ async fn update(
     }
     let updated: UserView = sqlx::query_as(&format!(
         "UPDATE users SET full_name = COALESCE($2, full_name), role = COALESCE($3, role),
-                email = COALESCE($4, email), is_active = COALESCE($5, is_active),
+                email = CASE WHEN $7 THEN $4 ELSE email END, is_active = COALESCE($5, is_active),
                 password = COALESCE($6, password), updated_at = now()
          WHERE id = $1 RETURNING {VIEW_COLS}"
     ))
     .bind(id)
     .bind(p.full_name.map(|s| s.trim().to_string()))
     .bind(p.role.map(Role::as_str))
-    .bind(p.email)
+    .bind(email.clone().flatten())
     .bind(p.is_active)
     .bind(hash)
+    .bind(email.is_some())
     .fetch_one(&mut *tx)
     .await?;
     crate::events::append(

@@ -260,3 +260,27 @@ async fn a_screen_refreshes_its_token_until_the_weekly_login() {
         .await;
     assert_eq!(r.status, 401, "{}", r.body);
 }
+
+#[tokio::test]
+async fn an_admin_sets_checks_and_clears_an_email() {
+    let mut app = TestApp::spawn().await;
+    let id = app.user_id("waiter").await;
+    let path = format!("/admin/users/{id}");
+    let r = app
+        .patch("admin", &path, json!({"email": "not-an-email"}))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["details"]["field"], "email");
+    let r = app
+        .patch("admin", &path, json!({"email": " budi@steakkenangan.id "}))
+        .await;
+    assert_eq!(r.data()["email"], "budi@steakkenangan.id");
+    // Leaving it out keeps it; null (or "") removes it.
+    let r = app
+        .patch("admin", &path, json!({"full_name": "Budi S."}))
+        .await;
+    assert_eq!(r.data()["email"], "budi@steakkenangan.id");
+    let r = app.patch("admin", &path, json!({"email": null})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.data()["email"], serde_json::Value::Null);
+}

@@ -79,7 +79,7 @@ export function StaffAdmin() {
                 </td>
                 <td>
                   <InlineText value={u.full_name} max={100} label={t('aFullName')} testid="edit-full-name" save={async (full_name) => { await patchOrThrow(u, { full_name }); }} />
-                  <InlineText value={u.email ?? ''} max={200} label={t('aEmail')} testid="edit-email" placeholder={t('aEmail')} check={checkEmail} save={async (email) => { await patchOrThrow(u, { email }); }} />
+                  <InlineText value={u.email ?? ''} max={200} label={t('aEmail')} testid="edit-email" placeholder={t('aEmail')} optional check={checkEmail} save={async (email) => { await patchOrThrow(u, { email: email || null }); }} />
                 </td>
                 <td>
                   <select aria-label={t('aRole')} value={u.role} onChange={(e) => void patch(u, { role: val(e) }, 'aSaved')}>

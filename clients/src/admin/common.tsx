@@ -127,15 +127,16 @@ export function DateInput({ value, onChange, label }: { value: string; onChange:
 }
 
 /** A text edited in place: saved on Enter or when it loses focus, Escape undoes. `check` adds a
- *  rule of the caller's (it returns an i18n key); errors from the server show beside it. */
-export function InlineText({ value, max, save, label, check, testid, placeholder }: { value: string; max: number; save: (v: string) => Promise<void>; label: string; check?: (v: string) => Key | null; testid?: string; placeholder?: string }) {
+ *  rule of the caller's (it returns an i18n key); errors from the server show beside it.
+ *  `optional`: an emptied field is saved as "" (cleared) instead of refused. */
+export function InlineText({ value, max, save, label, check, testid, placeholder, optional }: { value: string; max: number; save: (v: string) => Promise<void>; label: string; check?: (v: string) => Key | null; testid?: string; placeholder?: string; optional?: boolean }) {
   const [v, setV] = useState(value);
   const [err, setErr] = useState<string | null>(null);
   useEffect(() => setV(value), [value]);
   const commit = async () => {
     const n = v.trim();
     if (n === value) return setErr(null);
-    if (!n) return setErr(t('vRequired'));
+    if (!n && !optional) return setErr(t('vRequired'));
     if (n.length > max) return setErr(t('vTooLong'));
     const bad = check?.(n);
     if (bad) return setErr(t(bad));
