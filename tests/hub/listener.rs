@@ -1,6 +1,7 @@
 //! The LISTEN connection dies mid-burst (pg_terminate_backend): nothing is lost.
 
 use serde_json::json;
+use sqlx::PgPool;
 
 use crate::pgproxy::Proxy;
 
@@ -73,13 +74,14 @@ async fn killing_the_listen_connection_mid_burst_loses_nothing() {
     assert!(reconnects >= 2, "{m}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_after() {
+/// A server that reaches PostgreSQL through `Proxy` (listener probe every `probe` seconds), a
+/// direct pool for the test's own writes (not through the proxy), and a manager screen on
+/// `expo` that has already received one event. Keep the `TestApp` alive for the test.
+async fn following_through_a_proxy(probe: &str) -> (Proxy, TestApp, PgPool, Ws, Follower, i64) {
     let db_url = crate::helpers::fresh_database().await;
     let proxy = Proxy::start().await;
     let proxied = db_url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
-    let mut app = TestApp::spawn_on(&proxied, &[("LISTENER_PROBE_SECONDS", "86400")]).await;
-    // The test writes straight to PostgreSQL, not through the proxy.
+    let mut app = TestApp::spawn_on(&proxied, &[("LISTENER_PROBE_SECONDS", probe)]).await;
     let db = kenangan::db::pool(&db_url, 4).await.unwrap();
     let t = app.token("manager").await;
     let start = head(&db).await;
@@ -93,6 +95,12 @@ async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_afte
     }
     let first = write(&db, "test.before", &["expo"], json!({})).await;
     follow_until(&mut ws, &mut f, first).await;
+    (proxy, app, db, ws, f, start)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_after() {
+    let (proxy, _app, db, mut ws, mut f, start) = following_through_a_proxy("86400").await;
     proxy.cut().await;
     for i in 0..50 {
         write(&db, "test.during", &["expo"], json!({ "i": i })).await;
@@ -108,23 +116,7 @@ async fn events_committed_while_the_server_was_cut_off_from_postgres_arrive_afte
 /// notice, reconnect, and nothing is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_open_connections_to_postgres_are_detected_and_replaced() {
-    let db_url = crate::helpers::fresh_database().await;
-    let proxy = Proxy::start().await;
-    let proxied = db_url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
-    let mut app = TestApp::spawn_on(&proxied, &[("LISTENER_PROBE_SECONDS", "1")]).await;
-    let db = kenangan::db::pool(&db_url, 4).await.unwrap();
-    let t = app.token("manager").await;
-    let start = head(&db).await;
-    let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
-    let mut f = Follower {
-        last: Some(start),
-        ..Default::default()
-    };
-    for fr in ws.subscribe(&["expo"], Some(start)).await {
-        f.apply(&fr);
-    }
-    let first = write(&db, "test.before", &["expo"], json!({})).await;
-    follow_until(&mut ws, &mut f, first).await;
+    let (proxy, _app, db, mut ws, mut f, start) = following_through_a_proxy("1").await;
     // Existing connections stop forwarding but stay open; new ones work.
     proxy.freeze_existing().await;
     for i in 0..20 {

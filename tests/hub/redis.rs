@@ -75,6 +75,34 @@ struct Screen {
     topics: Vec<&'static str>,
 }
 
+/// Instances "a" (the relay) and "b" on Redis, a manager screen on a and a kitchen screen on b,
+/// both following from the current head.
+async fn two_screens_on_two_instances(
+    redis: &RedisServer,
+) -> (Vec<TestApp>, PgPool, i64, Screen, Screen) {
+    let mut apps = cluster(redis, &["a", "b"]).await;
+    leader(redis, &apps[0], None).await;
+    on_redis(&apps[0]).await;
+    on_redis(&apps[1]).await;
+    let db = apps[0].db.clone();
+    let start = head(&db).await;
+    let s0 = screen(
+        &mut apps[0],
+        "manager",
+        vec!["expo", "floor", "orders"],
+        start,
+    )
+    .await;
+    let s1 = screen(
+        &mut apps[1],
+        "kitchen",
+        vec!["station:grill", "expo"],
+        start,
+    )
+    .await;
+    (apps, db, start, s0, s1)
+}
+
 async fn screen(app: &mut TestApp, user: &str, topics: Vec<&'static str>, start: i64) -> Screen {
     let t = app.token(user).await;
     let (mut ws, _) = Ws::open(&app.ws_url(), &t).await;
@@ -199,26 +227,7 @@ async fn killing_the_relay_instance_hands_over_and_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn client_kill_of_the_subscriptions_mid_burst_loses_nothing() {
     let redis = RedisServer::start().await;
-    let mut apps = cluster(&redis, &["a", "b"]).await;
-    leader(&redis, &apps[0], None).await;
-    on_redis(&apps[0]).await;
-    on_redis(&apps[1]).await;
-    let db = apps[0].db.clone();
-    let start = head(&db).await;
-    let mut s0 = screen(
-        &mut apps[0],
-        "manager",
-        vec!["expo", "floor", "orders"],
-        start,
-    )
-    .await;
-    let mut s1 = screen(
-        &mut apps[1],
-        "kitchen",
-        vec!["station:grill", "expo"],
-        start,
-    )
-    .await;
+    let (apps, db, start, mut s0, mut s1) = two_screens_on_two_instances(&redis).await;
     burst(&db, 0, 100).await;
     let mut c = redis.conn().await;
     let killed: i64 = redis::cmd("CLIENT")
@@ -242,26 +251,7 @@ async fn client_kill_of_the_subscriptions_mid_burst_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_redis_restart_mid_burst_loses_nothing_and_delivery_goes_on_meanwhile() {
     let mut redis = RedisServer::start().await;
-    let mut apps = cluster(&redis, &["a", "b"]).await;
-    leader(&redis, &apps[0], None).await;
-    on_redis(&apps[0]).await;
-    on_redis(&apps[1]).await;
-    let db = apps[0].db.clone();
-    let start = head(&db).await;
-    let mut s0 = screen(
-        &mut apps[0],
-        "manager",
-        vec!["expo", "floor", "orders"],
-        start,
-    )
-    .await;
-    let mut s1 = screen(
-        &mut apps[1],
-        "kitchen",
-        vec!["station:grill", "expo"],
-        start,
-    )
-    .await;
+    let (apps, db, start, mut s0, mut s1) = two_screens_on_two_instances(&redis).await;
     burst(&db, 0, 80).await;
     redis.kill().await;
     burst(&db, 80, 160).await;
